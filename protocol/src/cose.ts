@@ -1,0 +1,108 @@
+/**
+ * COSE_Sign1 (RFC 9052 §4.2, §4.4) with EdDSA over Ed25519 (alg -8, RFC 9053 §2.2).
+ *
+ *   COSE_Sign1 = #6.18([ protected: bstr .cbor header_map, unprotected: header_map,
+ *                        payload: bstr, signature: bstr ])
+ *   Sig_structure = [ "Signature1", body_protected, external_aad, payload ]   (§4.4)
+ *
+ * external_aad is always the empty byte string here. The kid (label 4) travels in the
+ * unprotected header. Signed bytes are never re-encoded: the protected header and payload
+ * are kept exactly as received and verified as such.
+ */
+import { Tag } from 'cbor-x';
+import { asIntMap, decodeCbor, encodeCbor, intMap, isTagged } from './cbor.js';
+import { BadCoseError, BadSignatureError } from './errors.js';
+import { ED25519_SIGNATURE_BYTES, type Signer, type Verifier } from './signer.js';
+
+/** RFC 9052 §3.1 common header parameter labels. */
+export const HeaderLabel = Object.freeze({ ALG: 1, CRIT: 2, CONTENT_TYPE: 3, KID: 4 } as const);
+/** RFC 9053 §2.2: EdDSA. */
+export const ALG_EDDSA = -8;
+/** RFC 9052 §4.2: CBOR tag of COSE_Sign1. */
+export const COSE_SIGN1_TAG = 18;
+
+const EMPTY = new Uint8Array(0);
+/** The protected header we emit: {1: -8}, encoded once. */
+export const EDDSA_PROTECTED_HEADER: Uint8Array = encodeCbor(intMap([[HeaderLabel.ALG, ALG_EDDSA]]));
+
+export interface Sign1 {
+  /** The protected header exactly as received (bstr contents). */
+  readonly protectedBytes: Uint8Array;
+  readonly protectedHeader: ReadonlyMap<number, unknown>;
+  readonly unprotectedHeader: ReadonlyMap<number, unknown>;
+  /** Key id from the unprotected header, if any. */
+  readonly kid: Uint8Array | undefined;
+  /** Payload exactly as received. */
+  readonly payload: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** RFC 9052 §4.4 ToBeSigned with empty external_aad. */
+export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
+  return encodeCbor(['Signature1', protectedBytes, EMPTY, payload]);
+}
+
+export interface CreateSign1Options {
+  payload: Uint8Array;
+  signer: Signer;
+  kid?: Uint8Array;
+  /** Encoded protected header; defaults to {1: -8}. Must declare alg -8. */
+  protectedBytes?: Uint8Array;
+}
+
+export function createSign1(options: CreateSign1Options): Uint8Array {
+  const { payload, signer, kid } = options;
+  if (!(payload instanceof Uint8Array)) throw new TypeError('createSign1: payload must be a Uint8Array');
+  if (kid !== undefined && !(kid instanceof Uint8Array)) throw new TypeError('createSign1: kid must be a Uint8Array');
+  const protectedBytes = options.protectedBytes ?? EDDSA_PROTECTED_HEADER;
+  const signature = signer.sign(sigStructure(protectedBytes, payload));
+  const unprotected = kid === undefined ? new Map() : intMap([[HeaderLabel.KID, kid]]);
+  return encodeCbor(new Tag([protectedBytes, unprotected, payload, signature], COSE_SIGN1_TAG));
+}
+
+/** Parses and checks the structure of a COSE_Sign1 (tagged); does not check the signature. */
+export function decodeSign1(bytes: Uint8Array, maxBytes?: number): Sign1 {
+  const item = decodeCbor(bytes, maxBytes);
+  if (!isTagged(item, COSE_SIGN1_TAG)) throw new BadCoseError('not a COSE_Sign1: CBOR tag 18 expected');
+  const parts = item.value;
+  if (!Array.isArray(parts) || parts.length !== 4) throw new BadCoseError('COSE_Sign1 must be an array of 4 items');
+  const [protectedBytes, unprotected, payload, signature] = parts as unknown[];
+  if (!(protectedBytes instanceof Uint8Array)) throw new BadCoseError('COSE_Sign1 protected header must be a byte string');
+  if (!(payload instanceof Uint8Array)) throw new BadCoseError('COSE_Sign1 payload must be an attached byte string (detached payloads are not accepted)');
+  if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_BYTES) {
+    throw new BadCoseError(`COSE_Sign1 signature must be ${ED25519_SIGNATURE_BYTES} bytes`);
+  }
+  const protectedHeader = protectedBytes.length === 0 ? new Map<number, unknown>() : asIntMapCose(decodeProtected(protectedBytes), 'protected header');
+  const unprotectedHeader = asIntMapCose(unprotected, 'unprotected header');
+  if (protectedHeader.get(HeaderLabel.ALG) !== ALG_EDDSA) throw new BadCoseError(`unsupported COSE algorithm ${String(protectedHeader.get(HeaderLabel.ALG))}: only EdDSA (-8) is accepted`);
+  if (protectedHeader.has(HeaderLabel.CRIT)) throw new BadCoseError('COSE_Sign1 has critical header parameters this implementation does not understand');
+  for (const label of unprotectedHeader.keys()) {
+    if (protectedHeader.has(label)) throw new BadCoseError(`header label ${label} appears in both buckets (RFC 9052 §3)`);
+  }
+  const kid = unprotectedHeader.get(HeaderLabel.KID) ?? protectedHeader.get(HeaderLabel.KID);
+  if (kid !== undefined && !(kid instanceof Uint8Array)) throw new BadCoseError('COSE kid must be a byte string');
+  return { protectedBytes, protectedHeader, unprotectedHeader, kid, payload, signature };
+}
+
+function decodeProtected(bytes: Uint8Array): unknown {
+  try {
+    return decodeCbor(bytes);
+  } catch (cause) {
+    throw new BadCoseError('COSE_Sign1 protected header is not valid CBOR', { cause });
+  }
+}
+
+function asIntMapCose(value: unknown, what: string): Map<number, unknown> {
+  try {
+    return asIntMap(value, what);
+  } catch (cause) {
+    throw new BadCoseError(`COSE_Sign1 ${what} must be a map with integer labels`, { cause });
+  }
+}
+
+/** Throws BadSignatureError unless the signature verifies under `publicKey`. */
+export function verifySign1(sign1: Sign1, publicKey: Uint8Array, verifier: Verifier): void {
+  if (!verifier.verify(publicKey, sigStructure(sign1.protectedBytes, sign1.payload), sign1.signature)) {
+    throw new BadSignatureError('COSE_Sign1 signature does not verify under the registered key');
+  }
+}
