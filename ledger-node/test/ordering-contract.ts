@@ -36,10 +36,10 @@ function flat(batches: readonly OrderedBatch[]): string[] {
   return batches.flatMap((b) => b.txs.map(text));
 }
 
-export function orderingContract(t: Test, name: string, createHarness: () => Promise<OrderingHarness>): Promise<void> {
-  return t.test(`ordering contract: ${name}`, async (t) => {
-    const withOrdering = (title: string, body: (t: Test, harness: OrderingHarness, ordering: Ordering) => Promise<void>): Promise<void> =>
-      t.test(title, async (t) => {
+export async function orderingContract(t: Test, name: string, createHarness: () => Promise<OrderingHarness>): Promise<void> {
+  await t.test(`ordering contract: ${name}`, async (t) => {
+    const withOrdering = async (title: string, body: (t: Test, harness: OrderingHarness, ordering: Ordering) => Promise<void>): Promise<void> => {
+      await t.test(title, async (t) => {
         const harness = await createHarness();
         const ordering = await harness.open();
         try {
@@ -49,6 +49,7 @@ export function orderingContract(t: Test, name: string, createHarness: () => Pro
           await harness.cleanup();
         }
       });
+    };
 
     await withOrdering('sequential submits get strictly increasing positions and replay in order', async (t, _h, ordering) => {
       const positions: number[] = [];
@@ -214,5 +215,5 @@ export function orderingContract(t: Test, name: string, createHarness: () => Pro
         await harness.cleanup();
       }
     });
-  }).then(() => undefined);
+  });
 }
