@@ -126,7 +126,7 @@ function checkBody(value: unknown, path: string, depth: number): void {
     return;
   }
   if (Array.isArray(value)) return value.forEach((v, i) => checkBody(v, `${path}[${i}]`, depth + 1));
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  if (typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
     for (const [k, v] of Object.entries(value)) checkBody(v, `${path}.${k}`, depth + 1);
     return;
   }

@@ -1,0 +1,70 @@
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import {
+  BadCoseError, BadSignatureError, createSign1, decodeSign1, encodeCbor, fromHex, nobleEd25519, sigStructure, toHex, utf8, verifySign1, EDDSA_PROTECTED_HEADER,
+} from '../src/index.js';
+import { nodeEd25519 } from '../src/node/index.js';
+import { Tag } from 'cbor-x';
+import { assertGarbageSafe } from './helpers.js';
+
+const vector = JSON.parse(readFileSync(new URL('./vectors/cose-wg/eddsa-sig-01.json', import.meta.url), 'utf8')) as Record<string, string>;
+const expected = fromHex(vector.cbor!);
+
+t.test('cose-wg eddsa-sig-01 verifies with both verifiers', async (t) => {
+  const sign1 = decodeSign1(expected);
+  t.equal(new TextDecoder().decode(sign1.payload), vector.plaintext);
+  t.equal(toHex(sign1.protectedBytes), vector.protected_hex);
+  t.equal(new TextDecoder().decode(sign1.kid), vector.kid);
+  verifySign1(sign1, fromHex(vector.publicKey!), nobleEd25519);
+  verifySign1(sign1, fromHex(vector.publicKey!), nodeEd25519);
+  t.pass('verified');
+});
+
+t.test('cose-wg eddsa-sig-01 is reproduced byte for byte (Ed25519 is deterministic)', async (t) => {
+  for (const provider of [nobleEd25519, nodeEd25519]) {
+    const bytes = createSign1({
+      payload: utf8(vector.plaintext!),
+      signer: provider.signer(fromHex(vector.secretKey!)),
+      kid: utf8(vector.kid!),
+      protectedBytes: fromHex(vector.protected_hex!),
+    });
+    t.equal(toHex(bytes), vector.cbor!.toLowerCase());
+  }
+});
+
+t.test('Sig_structure is RFC 9052 §4.4 ["Signature1", protected, h\'\', payload]', async (t) => {
+  // 84 (array 4) 6a "Signature1" 43 a10127 40 (empty aad) 43 010203
+  t.equal(toHex(sigStructure(EDDSA_PROTECTED_HEADER, new Uint8Array([1, 2, 3]))), '846a5369676e61747572653143a10127404301020' + '3');
+});
+
+t.test('a modified signature, payload or key fails with BAD_SIGNATURE', async (t) => {
+  const publicKey = fromHex(vector.publicKey!);
+  const tampered = expected.slice();
+  tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 0x80;
+  t.throws(() => verifySign1(decodeSign1(tampered), publicKey, nodeEd25519), BadSignatureError);
+  const otherKey = nobleEd25519.publicKeyOf(new Uint8Array(32).fill(7));
+  t.throws(() => verifySign1(decodeSign1(expected), otherKey, nodeEd25519), { code: 'BAD_SIGNATURE' });
+});
+
+t.test('structural rejections are BAD_COSE', async (t) => {
+  const sig = new Uint8Array(64);
+  const cases: Array<[string, unknown]> = [
+    ['untagged', [EDDSA_PROTECTED_HEADER, new Map(), new Uint8Array(1), sig]],
+    ['wrong tag (COSE_Sign, 98)', new Tag([EDDSA_PROTECTED_HEADER, new Map(), new Uint8Array(1), sig], 98)],
+    ['three items', new Tag([EDDSA_PROTECTED_HEADER, new Map(), new Uint8Array(1)], 18)],
+    ['ES256', new Tag([encodeCbor(new Map([[1, -7]])), new Map(), new Uint8Array(1), sig], 18)],
+    ['alg as text', new Tag([encodeCbor(new Map([[1, 'EdDSA']])), new Map(), new Uint8Array(1), sig], 18)],
+    ['detached payload', new Tag([EDDSA_PROTECTED_HEADER, new Map(), null, sig], 18)],
+    ['short signature', new Tag([EDDSA_PROTECTED_HEADER, new Map(), new Uint8Array(1), new Uint8Array(63)], 18)],
+    ['crit present', new Tag([encodeCbor(new Map<number, unknown>([[1, -8], [2, [99]]])), new Map(), new Uint8Array(1), sig], 18)],
+    ['unprotected not a map', new Tag([EDDSA_PROTECTED_HEADER, [], new Uint8Array(1), sig], 18)],
+    ['kid as text', new Tag([EDDSA_PROTECTED_HEADER, new Map([[4, 'x']]), new Uint8Array(1), sig], 18)],
+    ['label in both buckets', new Tag([EDDSA_PROTECTED_HEADER, new Map([[1, -8]]), new Uint8Array(1), sig], 18)],
+  ];
+  for (const [name, value] of cases) t.throws(() => decodeSign1(encodeCbor(value)), BadCoseError, name);
+});
+
+t.test('random, truncated and bit-flipped COSE bytes yield only typed errors', async (t) => {
+  assertGarbageSafe(decodeSign1, expected);
+  t.pass();
+});
