@@ -13,3 +13,4 @@ export * from './production-method.js';
 export * from './reading.js';
 export * from './topics.js';
 export * from './tx.js';
+export * from './ledger/index.js';

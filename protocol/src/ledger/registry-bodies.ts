@@ -1,0 +1,94 @@
+/**
+ * Bodies of register-party (signed by a consortium admin) and register-meter (signed by the
+ * meter's intermediary or one of its gateways). DESIGN §7.
+ */
+import { ED25519_PUBLIC_KEY_BYTES } from '../signer.js';
+import type { TxBody } from '../tx.js';
+import { meterIdFromPublicKey, isMeterId } from '../reading.js';
+import { NO_PRODUCTION_METHOD, productionMethodByCode } from '../production-method.js';
+import { BodyReader, checkBuiltBody } from './body-reader.js';
+import { METER_ROLES, MeterRole, PARTY_ROLES, PartyRole, partyIdFromPublicKey, type PartyId } from './party.js';
+
+export const MAX_NAME_LENGTH = 128;
+export const MAX_REGION_LENGTH = 64;
+
+export interface RegisterPartyBody {
+  readonly id: PartyId;
+  readonly role: PartyRole;
+  readonly publicKey: Uint8Array;
+  readonly region: string;
+  readonly name: string;
+  /** The intermediary a gateway belongs to (required for gateways, optional for providers and consumers). */
+  readonly intermediary?: PartyId;
+}
+
+export function parseRegisterParty(body: TxBody): RegisterPartyBody {
+  const r: BodyReader = new BodyReader(body, 'register-party', ['id', 'role', 'publicKey', 'region', 'name', 'intermediary']);
+  const publicKey = r.bytes('publicKey', ED25519_PUBLIC_KEY_BYTES);
+  const id = r.partyId('id');
+  if (id !== partyIdFromPublicKey(publicKey)) r.fail('id', `must be derived from publicKey (${partyIdFromPublicKey(publicKey)})`);
+  const role = r.oneOf<PartyRole>('role', PARTY_ROLES);
+  const intermediary = r.has('intermediary') ? r.partyId('intermediary') : undefined;
+  if (role === PartyRole.GATEWAY && intermediary === undefined) r.fail('intermediary', 'a gateway must name the intermediary it belongs to');
+  if ((role === PartyRole.ADMIN || role === PartyRole.INTERMEDIARY) && intermediary !== undefined) r.fail('intermediary', `not allowed for role ${role}`);
+  const result: RegisterPartyBody = { id, role, publicKey, region: r.text('region', MAX_REGION_LENGTH), name: r.text('name', MAX_NAME_LENGTH) };
+  return intermediary === undefined ? result : { ...result, intermediary };
+}
+
+export function registerPartyBody(party: Omit<RegisterPartyBody, 'id'> & { id?: PartyId }): TxBody {
+  const body: TxBody = {
+    id: party.id ?? partyIdFromPublicKey(party.publicKey),
+    role: party.role,
+    publicKey: party.publicKey,
+    region: party.region,
+    name: party.name,
+  };
+  if (party.intermediary !== undefined) body['intermediary'] = party.intermediary;
+  return checkBuiltBody(body, parseRegisterParty);
+}
+
+export interface RegisterMeterBody {
+  readonly meterId: string;
+  readonly publicKey: Uint8Array;
+  readonly role: MeterRole;
+  /** The provider (producer meter) or consumer (consumer meter) that owns the meter. */
+  readonly owner: PartyId;
+  readonly intermediary: PartyId;
+  /** Production method code (1..11) for producers, 0 for consumers. */
+  readonly productionMethod: number;
+  /** Rated power, W: the plausibility bound of a reading (energy <= ratedPowerW x interval). */
+  readonly ratedPowerW: number;
+}
+
+export function parseRegisterMeter(body: TxBody): RegisterMeterBody {
+  const r: BodyReader = new BodyReader(body, 'register-meter', ['meterId', 'publicKey', 'role', 'owner', 'intermediary', 'productionMethod', 'ratedPowerW']);
+  const publicKey = r.bytes('publicKey', ED25519_PUBLIC_KEY_BYTES);
+  const meterId = r.text('meterId', 16);
+  if (!isMeterId(meterId)) r.fail('meterId', '16 lower-case hex digits expected');
+  if (meterId !== meterIdFromPublicKey(publicKey)) r.fail('meterId', `must be derived from publicKey (${meterIdFromPublicKey(publicKey)})`);
+  const role = r.oneOf<MeterRole>('role', METER_ROLES);
+  const productionMethod = r.uint('productionMethod', 0xff);
+  if (role === MeterRole.PRODUCER && productionMethodByCode(productionMethod) === undefined) r.fail('productionMethod', 'a producer meter needs a production method code 1..11');
+  if (role === MeterRole.CONSUMER && productionMethod !== NO_PRODUCTION_METHOD) r.fail('productionMethod', 'a consumer meter has production method 0');
+  return {
+    meterId,
+    publicKey,
+    role,
+    owner: r.partyId('owner'),
+    intermediary: r.partyId('intermediary'),
+    productionMethod,
+    ratedPowerW: r.uint('ratedPowerW'),
+  };
+}
+
+export function registerMeterBody(meter: Omit<RegisterMeterBody, 'meterId'> & { meterId?: string }): TxBody {
+  return checkBuiltBody({
+    meterId: meter.meterId ?? meterIdFromPublicKey(meter.publicKey),
+    publicKey: meter.publicKey,
+    role: meter.role,
+    owner: meter.owner,
+    intermediary: meter.intermediary,
+    productionMethod: meter.productionMethod,
+    ratedPowerW: meter.ratedPowerW,
+  }, parseRegisterMeter);
+}
