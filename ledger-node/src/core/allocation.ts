@@ -1,0 +1,154 @@
+/**
+ * Allocation on close-interval, per intermediary (DESIGN §7, after JP7803395B2):
+ *  1. For each consumer with pending usage (by interval, then consumer id), rank the
+ *     production methods of the providers its contract selects by how close allocating the
+ *     usage to that method brings the cumulative renewable share to the contract target
+ *     (ties: lower method code). The best-ranked methods are the chosen ones.
+ *  2. Take open, unexpired assets of a chosen method owned by the intermediary, nearest expiry
+ *     first (then id), splitting the last one as needed.
+ *  3. Still short: take them from other intermediaries whose transfer policy admits this one
+ *     for that method (rule priority, then lender id, up to the rule's Wh per interval),
+ *     recording the request, the transfer lender -> intermediary and the allocation.
+ *  4. Still short: fall back to the other contract methods, in rank order, that the
+ *     intermediary holds. What remains is unmatched.
+ *  5. Add everything to the consumer's history.
+ * Granular contracts match only assets produced in the usage interval (EnergyTag-style).
+ * "Now" is the closed interval's start: an asset with expiry <= it is expired.
+ */
+import { isRenewable, PRODUCTION_METHODS } from '@wattledger/protocol';
+import { takePiece } from './asset-ops.js';
+import type { LedgerEvent } from './events.js';
+import { RecordKind } from './record-codec.js';
+import type { Lender, LedgerState } from './state.js';
+import { AssetStatus, type Contract, type PendingUsage } from './types.js';
+import type { AssetHeap } from './asset-heap.js';
+
+const ALL_METHODS: readonly number[] = PRODUCTION_METHODS.map((m) => m.code);
+
+interface CloseRun {
+  readonly state: LedgerState;
+  readonly intermediary: string;
+  readonly closeInterval: number;
+  readonly events: LedgerEvent[];
+  /** Wh taken from each lender during this close (policy limit per interval). */
+  readonly borrowed: Map<string, number>;
+}
+
+export function allocateInterval(state: LedgerState, intermediary: string, closeInterval: number, events: LedgerEvent[]): void {
+  const run: CloseRun = { state, intermediary, closeInterval, events, borrowed: new Map() };
+  for (const usage of state.pendingUsage(intermediary, closeInterval)) {
+    state.deleteUsage(usage);
+    allocateUsage(run, usage);
+  }
+}
+
+/** The methods a contract accepts, ascending. */
+export function contractMethods(state: LedgerState, contract: Contract): number[] {
+  if (contract.providers.length === 0) return [...ALL_METHODS];
+  const methods = new Set<number>();
+  for (const provider of contract.providers) for (const m of state.providerMethods(provider)) methods.add(m);
+  return [...methods].sort((a, b) => a - b);
+}
+
+/**
+ * Methods ranked by |share after allocating `wh` to it - target|, compared exactly in
+ * integers: |100 (R + r_m wh) - target (T + wh)| over the common denominator T + wh.
+ */
+export function rankMethods(methods: readonly number[], renewableWh: number, totalWh: number, wh: number, targetPercent: number): Array<{ method: number; score: number }> {
+  const denominator = targetPercent * (totalWh + wh);
+  return methods
+    .map((method) => ({ method, score: Math.abs(100 * (renewableWh + (isRenewable(method) ? wh : 0)) - denominator) }))
+    .sort((a, b) => a.score - b.score || a.method - b.method);
+}
+
+function allocateUsage(run: CloseRun, usage: PendingUsage): void {
+  const { state } = run;
+  const contract = state.contracts.get(usage.consumer);
+  const valid = contract !== undefined && contract.intermediary === run.intermediary && usage.intervalStart >= contract.periodStart && usage.intervalStart < contract.periodEnd;
+  if (!valid) return unmatched(run, usage, usage.wh, 'no-contract');
+  const history = state.history(usage.consumer);
+  const ranked = rankMethods(contractMethods(state, contract), history.renewableWh, history.totalWh, usage.wh, contract.targetPercent);
+  const bestScore = ranked[0]?.score;
+  const best = ranked.filter((r) => r.score === bestScore).map((r) => r.method);
+  const rest = ranked.filter((r) => r.score !== bestScore).map((r) => r.method);
+  let remaining = usage.wh;
+  for (const method of best) remaining = takeOwn(run, usage, contract, method, remaining);
+  for (const method of best) remaining = takeBorrowed(run, usage, contract, method, remaining);
+  for (const method of rest) remaining = takeOwn(run, usage, contract, method, remaining);
+  if (remaining > 0) unmatched(run, usage, remaining, 'no-assets');
+}
+
+function unmatched(run: CloseRun, usage: PendingUsage, wh: number, reason: 'no-contract' | 'no-assets'): void {
+  run.state.addHistory(usage.consumer, 0, wh);
+  run.events.push({ kind: 'unmatched', intermediary: run.intermediary, consumer: usage.consumer, closeInterval: run.closeInterval, usageInterval: usage.intervalStart, wh, reason });
+}
+
+function heapFor(run: CloseRun, owner: string, method: number, usage: PendingUsage, contract: Contract): AssetHeap {
+  return contract.granular ? run.state.granularHeap(owner, method, usage.intervalStart) : run.state.poolHeap(owner, method);
+}
+
+function takeOwn(run: CloseRun, usage: PendingUsage, contract: Contract, method: number, remaining: number): number {
+  if (remaining === 0) return 0;
+  return takeFrom(run, heapFor(run, run.intermediary, method, usage, contract), run.intermediary, method, usage, remaining, null);
+}
+
+function takeBorrowed(run: CloseRun, usage: PendingUsage, contract: Contract, method: number, remaining: number): number {
+  for (const lender of run.state.lendersTo(run.intermediary)) {
+    if (remaining === 0) break;
+    if (lender.lender === run.intermediary || !lender.rule.methods.includes(method)) continue;
+    const allowance = allowanceOf(run, lender);
+    if (allowance === 0) continue;
+    const want = Math.min(remaining, allowance);
+    const left = takeFrom(run, heapFor(run, lender.lender, method, usage, contract), lender.lender, method, usage, want, lender.lender);
+    const taken = want - left;
+    if (taken === 0) continue;
+    run.borrowed.set(lender.lender, (run.borrowed.get(lender.lender) ?? 0) + taken);
+    run.events.push({ kind: 'borrow', borrower: run.intermediary, lender: lender.lender, consumer: usage.consumer, method, wh: taken, closeInterval: run.closeInterval });
+    remaining -= taken;
+  }
+  return remaining;
+}
+
+function allowanceOf(run: CloseRun, lender: Lender): number {
+  const max = lender.rule.maxWhPerInterval;
+  if (max === undefined) return Number.MAX_SAFE_INTEGER;
+  return Math.max(0, max - (run.borrowed.get(lender.lender) ?? 0));
+}
+
+/** Takes up to `wanted` Wh from a pool of `owner`; returns what is still missing. */
+function takeFrom(run: CloseRun, heap: AssetHeap, owner: string, method: number, usage: PendingUsage, wanted: number, lender: string | null): number {
+  const { state } = run;
+  let remaining = wanted;
+  while (remaining > 0) {
+    const top = heap.peek();
+    if (top === undefined) break;
+    const asset = state.assets.get(top.id);
+    if (asset === undefined || asset.status !== AssetStatus.OPEN || asset.owner !== owner || asset.method !== method) {
+      heap.pop();
+      continue;
+    }
+    heap.pop();
+    if (asset.expiry <= run.closeInterval) {
+      asset.status = AssetStatus.EXPIRED;
+      state.assetChanged(asset);
+      run.events.push({ kind: 'expire', assetId: asset.id, owner, wh: asset.wh });
+      continue;
+    }
+    const piece = takePiece(state, asset, remaining);
+    if (lender !== null) {
+      run.events.push({ kind: 'transfer', assetId: piece.id, root: piece.root, offset: piece.offset, wh: piece.wh, from: lender, to: run.intermediary, reason: 'borrow' });
+    }
+    piece.owner = usage.consumer;
+    piece.status = AssetStatus.ALLOCATED;
+    piece.consumer = usage.consumer;
+    piece.usageInterval = usage.intervalStart;
+    state.touch(RecordKind.ASSET, piece.id);
+    state.addHistory(usage.consumer, method, piece.wh);
+    run.events.push({
+      kind: 'allocate', intermediary: run.intermediary, consumer: usage.consumer, closeInterval: run.closeInterval, usageInterval: usage.intervalStart,
+      assetId: piece.id, root: piece.root, offset: piece.offset, wh: piece.wh, meterId: piece.meterId, method, productionInterval: piece.intervalStart, lender,
+    });
+    remaining -= piece.wh;
+  }
+  return remaining;
+}

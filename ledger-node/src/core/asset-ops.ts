@@ -1,0 +1,30 @@
+/**
+ * The two ways an asset moves (DESIGN §7): split into a taken piece and a remainder, and
+ * change of owner. Wh is conserved exactly: the pieces partition the parent's range.
+ */
+import { pieceId } from './asset-id.js';
+import type { LedgerState } from './state.js';
+import { AssetStatus, type Asset } from './types.js';
+
+/**
+ * Splits `asset` (open) into a piece of `wh` and an open remainder that stays in the pools.
+ * The piece is returned open but outside the pools: the caller moves or allocates it now.
+ */
+export function splitAsset(state: LedgerState, asset: Asset, wh: number): { taken: Asset; rest: Asset } {
+  if (!(wh > 0 && wh < asset.wh)) throw new RangeError(`split of ${asset.wh} Wh at ${wh}`);
+  asset.status = AssetStatus.SPLIT;
+  state.assetChanged(asset);
+  const piece = (offset: number, size: number): Asset => ({
+    ...asset, id: pieceId(asset.root, offset, size), offset, wh: size, status: AssetStatus.OPEN, consumer: undefined, usageInterval: undefined,
+  });
+  const taken = piece(asset.offset, wh);
+  const rest = piece(asset.offset + wh, asset.wh - wh);
+  state.putAsset(rest);
+  state.putAsset(taken, true, false);
+  return { taken, rest };
+}
+
+/** Takes `wh` of an open asset: the whole asset if it fits, else a split-off piece. */
+export function takePiece(state: LedgerState, asset: Asset, wh: number): Asset {
+  return asset.wh <= wh ? asset : splitAsset(state, asset, wh).taken;
+}

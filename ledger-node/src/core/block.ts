@@ -1,0 +1,113 @@
+/**
+ * Blocks (DESIGN §7): one block per ordered batch, hash-chained, committing to
+ *  - txRoot: RFC 6962 Merkle root over the batch's transactions, leaf entry
+ *      CBOR [tx id (32 bytes), status (0 applied, 1 rejected, 2 duplicate), reject code or null]
+ *    so an inclusion proof also proves whether the transaction took effect;
+ *  - eventsRoot: Merkle root over the canonical bytes of every event, in order;
+ *  - stateRoot: H(previous state root || every record written by the block, in order), a
+ *    chain over state changes that two nodes compare to detect divergence.
+ * Block hash = SHA-256 of the CBOR header; block 1's previous hash is the genesis hash.
+ */
+import { decodeCbor, encodeCbor, fromHex, sha256, toHex, utf8 } from '@wattledger/protocol';
+import type { TxOutcome } from './apply.js';
+import { encodeEvent } from './events.js';
+import { leafHash, MerkleTree } from './merkle.js';
+import type { StateChange } from './state.js';
+
+export interface BlockHeader {
+  readonly chainId: string;
+  readonly height: number;
+  /** Hash of the previous block (the genesis hash for block 1), hex. */
+  readonly prevHash: string;
+  /** Ordering position of the batch this block applies. */
+  readonly position: number;
+  readonly txCount: number;
+  readonly txRoot: string;
+  readonly eventCount: number;
+  readonly eventsRoot: string;
+  readonly stateRoot: string;
+}
+
+const HEADER_TAG = 'wattledger-block-v1';
+export const TX_STATUS_CODES = Object.freeze({ applied: 0, rejected: 1, duplicate: 2 } as const);
+
+export function encodeHeader(h: BlockHeader): Uint8Array {
+  return encodeCbor([HEADER_TAG, h.chainId, h.height, fromHex(h.prevHash), h.position, h.txCount, fromHex(h.txRoot), h.eventCount, fromHex(h.eventsRoot), fromHex(h.stateRoot)]);
+}
+
+export function decodeHeader(bytes: Uint8Array): BlockHeader {
+  const f = decodeCbor(bytes);
+  if (!Array.isArray(f) || f.length !== 10 || f[0] !== HEADER_TAG) throw new TypeError('not a wattledger block header');
+  const hex = (v: unknown): string => {
+    if (!(v instanceof Uint8Array) || v.length !== 32) throw new TypeError('block header: 32-byte hash expected');
+    return toHex(v);
+  };
+  const int = (v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new TypeError('block header: non-negative integer expected');
+    return v;
+  };
+  if (typeof f[1] !== 'string') throw new TypeError('block header: chain id expected');
+  return { chainId: f[1], height: int(f[2]), prevHash: hex(f[3]), position: int(f[4]), txCount: int(f[5]), txRoot: hex(f[6]), eventCount: int(f[7]), eventsRoot: hex(f[8]), stateRoot: hex(f[9]) };
+}
+
+export function blockHash(header: BlockHeader): string {
+  return toHex(sha256(encodeHeader(header)));
+}
+
+export function txLeafEntry(outcome: Pick<TxOutcome, 'id' | 'status' | 'code'>): Uint8Array {
+  return encodeCbor([fromHex(outcome.id), TX_STATUS_CODES[outcome.status], outcome.code ?? null]);
+}
+
+export function initialStateRoot(genesisHashHex: string): string {
+  return toHex(sha256(utf8(`wattledger-state-v1:${genesisHashHex}`)));
+}
+
+/** H(previous root || for each change: kind NUL key NUL, u32 length (0xffffffff: deleted), bytes). */
+export function nextStateRoot(previous: string, changes: readonly StateChange[]): string {
+  const heads = changes.map((c) => utf8(`${c.kind}\u0000${c.key}\u0000`));
+  let size = 32;
+  changes.forEach((c, i) => (size += heads[i]!.length + 4 + (c.value?.length ?? 0)));
+  const input = new Uint8Array(size);
+  const view = new DataView(input.buffer);
+  input.set(fromHex(previous), 0);
+  let offset = 32;
+  changes.forEach((c, i) => {
+    input.set(heads[i]!, offset);
+    offset += heads[i]!.length;
+    view.setUint32(offset, c.value === null ? 0xffffffff : c.value.length);
+    offset += 4;
+    if (c.value !== null) {
+      input.set(c.value, offset);
+      offset += c.value.length;
+    }
+  });
+  return toHex(sha256(input));
+}
+
+export interface BuiltBlock {
+  readonly header: BlockHeader;
+  readonly hash: string;
+  readonly txLeaves: Uint8Array[];
+  readonly eventLeaves: Uint8Array[];
+  /** Canonical bytes of each event, in order (parallel to eventLeaves). */
+  readonly eventBytes: Uint8Array[];
+}
+
+export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: readonly StateChange[] }): BuiltBlock {
+  const txLeaves = args.outcomes.map((o) => leafHash(txLeafEntry(o)));
+  const eventBytes: Uint8Array[] = [];
+  for (const outcome of args.outcomes) for (const event of outcome.events) eventBytes.push(encodeEvent(event));
+  const eventLeaves = eventBytes.map(leafHash);
+  const header: BlockHeader = {
+    chainId: args.chainId,
+    height: args.height,
+    prevHash: args.prevHash,
+    position: args.position,
+    txCount: txLeaves.length,
+    txRoot: toHex(new MerkleTree(txLeaves).root()),
+    eventCount: eventLeaves.length,
+    eventsRoot: toHex(new MerkleTree(eventLeaves).root()),
+    stateRoot: nextStateRoot(args.prevStateRoot, args.changes),
+  };
+  return { header, hash: blockHash(header), txLeaves, eventLeaves, eventBytes };
+}

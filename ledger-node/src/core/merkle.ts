@@ -1,0 +1,99 @@
+/**
+ * Merkle tree hashing of RFC 6962 §2.1 (Certificate Transparency), SHA-256:
+ *   leaf hash  = H(0x00 || entry)
+ *   node hash  = H(0x01 || left || right)
+ *   MTH of n > 1 entries splits at k, the largest power of two < n.
+ * An empty tree hashes to H(). Inclusion proofs are the audit paths of §2.1.1.
+ */
+import { concatBytes, equalBytes, sha256 } from '@wattledger/protocol';
+
+const LEAF = new Uint8Array([0]);
+
+export function leafHash(entry: Uint8Array): Uint8Array {
+  return sha256(concatBytes(LEAF, entry));
+}
+
+function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  const input = new Uint8Array(65);
+  input[0] = 1;
+  input.set(left, 1);
+  input.set(right, 33);
+  return sha256(input);
+}
+
+/**
+ * The tree over leaf hashes (already H(0x00 || entry)), kept level by level. Pairing bottom-up
+ * and promoting a trailing odd node unchanged gives exactly the tree of RFC 6962's recursive
+ * split at the largest power of two, so roots and audit paths match the RFC.
+ */
+export class MerkleTree {
+  private readonly levels: Uint8Array[][];
+
+  constructor(leaves: readonly Uint8Array[]) {
+    this.levels = [leaves.slice()];
+    let level = this.levels[0]!;
+    while (level.length > 1) {
+      const next: Uint8Array[] = [];
+      for (let i = 0; i + 1 < level.length; i += 2) next.push(nodeHash(level[i]!, level[i + 1]!));
+      if (level.length % 2 === 1) next.push(level[level.length - 1]!);
+      this.levels.push(next);
+      level = next;
+    }
+  }
+
+  get size(): number {
+    return this.levels[0]!.length;
+  }
+
+  root(): Uint8Array {
+    return this.size === 0 ? sha256(new Uint8Array(0)) : this.levels[this.levels.length - 1]![0]!;
+  }
+
+  /** Audit path for leaf `index` (RFC 6962 §2.1.1), leaf side first. */
+  proof(index: number): Uint8Array[] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) throw new RangeError(`inclusion proof: index ${index} outside 0..${this.size - 1}`);
+    const path: Uint8Array[] = [];
+    let i = index;
+    for (let depth = 0; depth < this.levels.length - 1; depth++) {
+      const level = this.levels[depth]!;
+      const sibling = i ^ 1;
+      if (sibling < level.length) path.push(level[sibling]!);
+      i >>= 1;
+    }
+    return path;
+  }
+}
+
+export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
+  return new MerkleTree(leaves).root();
+}
+
+/** Recomputes the root from a leaf hash and its audit path (RFC 9162 §2.1.3.2). */
+export function rootFromProof(leaf: Uint8Array, index: number, size: number, path: readonly Uint8Array[]): Uint8Array | undefined {
+  if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return undefined;
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of path) {
+    if (sn === 0) return undefined;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn === 0 ? r : undefined;
+}
+
+export function verifyInclusion(leaf: Uint8Array, index: number, size: number, path: readonly Uint8Array[], root: Uint8Array): boolean {
+  const computed = rootFromProof(leaf, index, size, path);
+  return computed !== undefined && equalBytes(computed, root);
+}

@@ -1,0 +1,39 @@
+/**
+ * Decoding of a transaction before it is applied: envelope, typed body and, for readings,
+ * the meter's COSE_Sign1. Pure and independent of state, so a node can do it (and collect
+ * the signatures to check) before the ordered batch reaches the state machine. Never throws
+ * for bad input: the failure becomes a rejection when the transaction is applied.
+ */
+import { decodeSignedReadings, decodeTx, parseLedgerTx, ProtocolError, TxType, txId, type DecodedTx, type LedgerBody, type SignedReadings } from '@wattledger/protocol';
+import { RejectCode } from './rejection.js';
+
+export interface PreparedTx {
+  readonly id: string;
+  readonly bytes: Uint8Array;
+  readonly decoded: DecodedTx | undefined;
+  readonly ledger: LedgerBody | undefined;
+  /** The embedded meter readings of issue-asset and record-usage. */
+  readonly readings: SignedReadings | undefined;
+  readonly error: { readonly code: RejectCode; readonly message: string } | undefined;
+}
+
+export function prepareTx(bytes: Uint8Array): PreparedTx {
+  const id = txId(bytes);
+  let decoded: DecodedTx | undefined;
+  let ledger: LedgerBody | undefined;
+  try {
+    decoded = decodeTx(bytes);
+    ledger = parseLedgerTx(decoded);
+  } catch (cause) {
+    if (!(cause instanceof ProtocolError)) throw cause;
+    return { id, bytes, decoded, ledger: undefined, readings: undefined, error: { code: RejectCode.BAD_TX, message: cause.message } };
+  }
+  if (ledger.type !== TxType.ISSUE_ASSET && ledger.type !== TxType.RECORD_USAGE) return { id, bytes, decoded, ledger, readings: undefined, error: undefined };
+  try {
+    const readings = decodeSignedReadings(ledger.body.readings);
+    return { id, bytes, decoded, ledger, readings, error: undefined };
+  } catch (cause) {
+    if (!(cause instanceof ProtocolError)) throw cause;
+    return { id, bytes, decoded, ledger, readings: undefined, error: { code: RejectCode.BAD_READING, message: `embedded reading: ${cause.message}` } };
+  }
+}
