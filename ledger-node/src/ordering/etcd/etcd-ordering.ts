@@ -1,0 +1,128 @@
+/**
+ * The etcd ordering adapter (DESIGN §7): the total order is etcd's revision order, decided by
+ * etcd's raft; nothing here votes. Submits are packed into groups, one etcd write each
+ * (etcd-submitter.ts); subscribers read and watch the batch prefix (etcd-subscription.ts).
+ *
+ * With a `nodeId`, the ordering also registers the node under `<prefix>nodes/<id>`, records
+ * the revision its subscriber has applied, and runs the compactor that prunes what every
+ * registered node has applied (src/cluster/). Without one (tools, submit-only clients)
+ * it only submits and reads.
+ */
+import type { Etcd3 } from 'etcd3';
+import { startCompactor, type Compactor } from '../../cluster/compaction.js';
+import { createAppliedRecorder, type AppliedRecorder } from '../../cluster/node-registry.js';
+import { checkPosition, checkSubmission, OrderingClosedError, type Ordering } from '../ordering.js';
+import { revisionOf } from './batch-group.js';
+import { createEtcdClient, type EtcdConnectionOptions } from './etcd-client.js';
+import { etcdKeys, type EtcdKeys } from './etcd-keys.js';
+import { startSubscription, type Subscription } from './etcd-subscription.js';
+import { createSubmitter, type Submitter } from './etcd-submitter.js';
+import { silentLogger, type ClusterLogger } from './logger.js';
+
+export interface EtcdOrderingOptions extends EtcdConnectionOptions {
+  /** Key prefix of this ledger (default `wattledger/`). */
+  readonly prefix?: string;
+  /** This ledger node's id: registers it, records its applied revision, runs compaction. */
+  readonly nodeId?: string;
+  /** Largest etcd value written (default 1 MiB; etcd accepts requests up to 1.5 MiB by default). */
+  readonly maxGroupBytes?: number;
+  /** Group writes in flight at once (default 4). */
+  readonly maxInFlight?: number;
+  /** How long a submit keeps retrying through failovers before it rejects (default 30 s). */
+  readonly submitTimeoutMs?: number;
+  /** Compaction period with a nodeId (default 10 s); 0 disables it. */
+  readonly compactionIntervalMs?: number;
+  /** Period of applied-revision writes (default 1 s). */
+  readonly appliedIntervalMs?: number;
+  readonly logger?: ClusterLogger;
+  /** Use this client instead of opening one (it is not closed by `close()`). */
+  readonly client?: Etcd3;
+}
+
+export interface EtcdOrdering extends Ordering {
+  readonly client: Etcd3;
+  readonly keys: EtcdKeys;
+  /** Revision up to which this node's subscriber applied every batch (0 before any). */
+  appliedRevision(): number;
+  readonly stats: Submitter['stats'];
+  /** The compactor, when this ordering runs one (nodeId set and interval > 0). */
+  readonly compactor: Compactor | undefined;
+}
+
+export function createEtcdOrdering(options: EtcdOrderingOptions): EtcdOrdering {
+  const keys = etcdKeys(options.prefix);
+  if (options.nodeId !== undefined) keys.nodeKey(options.nodeId);
+  const client = options.client ?? createEtcdClient(options);
+  const ownsClient = options.client === undefined;
+  const logger = options.logger ?? silentLogger;
+  const submitter = createSubmitter({
+    client, keys, logger,
+    maxGroupBytes: options.maxGroupBytes ?? 1024 * 1024,
+    maxInFlight: options.maxInFlight ?? 4,
+    submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
+  });
+  const subscriptions = new Set<Subscription>();
+  let recorder: AppliedRecorder | undefined;
+  const compactionIntervalMs = options.compactionIntervalMs ?? 10_000;
+  const compactor = options.nodeId !== undefined && compactionIntervalMs > 0 ? startCompactor({ client, keys, intervalMs: compactionIntervalMs, logger }) : undefined;
+  let closed = false;
+
+  return {
+    client,
+    keys,
+    compactor,
+    stats: submitter.stats,
+    appliedRevision: () => recorder?.latest ?? 0,
+
+    submit(txs) {
+      if (closed) return Promise.reject(new OrderingClosedError());
+      checkSubmission(txs);
+      return submitter.submit(txs);
+    },
+
+    subscribe(afterPosition, onBatch, onError) {
+      if (closed) throw new OrderingClosedError();
+      checkPosition(afterPosition);
+      let onApplied: ((revision: number) => void) | undefined;
+      if (options.nodeId !== undefined) {
+        // The group holding `afterPosition` may be only partly applied: count from the one before.
+        const initial = Math.max(0, revisionOf(afterPosition) - 1);
+        if (recorder === undefined) {
+          recorder = createAppliedRecorder({ client, keys, nodeId: options.nodeId, intervalMs: options.appliedIntervalMs ?? 1000, logger, initial });
+        }
+        const r = recorder;
+        onApplied = (revision) => r.record(revision);
+      }
+      const subscription = startSubscription({
+        client, keys, logger, after: afterPosition, onBatch,
+        onError: (error) => {
+          subscriptions.delete(subscription);
+          onError?.(error);
+        },
+        ...(onApplied ? { onApplied } : {}),
+        watchStartTimeoutMs: Math.max(2000, options.callTimeoutMs ?? 3000),
+      });
+      subscriptions.add(subscription);
+      return () => {
+        subscription.stop();
+        subscriptions.delete(subscription);
+      };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await submitter.drain();
+      compactor?.stop();
+      const ending = [...subscriptions].map((s) => {
+        s.stop();
+        return s.ended;
+      });
+      subscriptions.clear();
+      // A subscriber waiting on an unreachable etcd gives up when the client closes.
+      await Promise.race([Promise.all(ending), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      await recorder?.close();
+      if (ownsClient) client.close();
+    },
+  };
+}
