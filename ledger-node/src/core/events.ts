@@ -3,7 +3,7 @@
  * movements of DESIGN §7. Every event of a block is a leaf of the block's events Merkle root,
  * so a certificate can prove an allocation to a third party offline.
  */
-import { encodeCbor } from '@wattledger/protocol';
+import { decodeCbor, encodeCbor } from '@wattledger/protocol';
 
 export interface AllocateEvent {
   readonly kind: 'allocate';
@@ -63,29 +63,49 @@ export interface ExpireEvent {
 
 export type LedgerEvent = AllocateEvent | UnmatchedEvent | BorrowEvent | TransferEvent | ExpireEvent;
 
-/** Canonical bytes of an event (the Merkle leaf entry): a CBOR array, fields in fixed order. */
+/** Field order of each event kind on the wire (after the kind itself). */
+export const EVENT_FIELDS = Object.freeze({
+  allocate: ['intermediary', 'consumer', 'closeInterval', 'usageInterval', 'assetId', 'root', 'offset', 'wh', 'meterId', 'method', 'productionInterval', 'lender'],
+  unmatched: ['intermediary', 'consumer', 'closeInterval', 'usageInterval', 'wh', 'reason'],
+  borrow: ['borrower', 'lender', 'consumer', 'method', 'wh', 'closeInterval'],
+  transfer: ['assetId', 'root', 'offset', 'wh', 'from', 'to', 'reason'],
+  expire: ['assetId', 'owner', 'wh'],
+} as const satisfies { [K in LedgerEvent['kind']]: ReadonlyArray<Exclude<keyof Extract<LedgerEvent, { kind: K }>, 'kind'>> });
+
+const NUMERIC_FIELDS: ReadonlySet<string> = new Set(['closeInterval', 'usageInterval', 'offset', 'wh', 'method', 'productionInterval']);
+
+/** Canonical bytes of an event (the Merkle leaf entry): CBOR [kind, ...fields in EVENT_FIELDS order]. */
 export function encodeEvent(event: LedgerEvent): Uint8Array {
-  switch (event.kind) {
-    case 'allocate':
-      return encodeCbor([event.kind, event.intermediary, event.consumer, event.closeInterval, event.usageInterval, event.assetId, event.root, event.offset, event.wh, event.meterId, event.method, event.productionInterval, event.lender]);
-    case 'unmatched':
-      return encodeCbor([event.kind, event.intermediary, event.consumer, event.closeInterval, event.usageInterval, event.wh, event.reason]);
-    case 'borrow':
-      return encodeCbor([event.kind, event.borrower, event.lender, event.consumer, event.method, event.wh, event.closeInterval]);
-    case 'transfer':
-      return encodeCbor([event.kind, event.assetId, event.root, event.offset, event.wh, event.from, event.to, event.reason]);
-    case 'expire':
-      return encodeCbor([event.kind, event.assetId, event.owner, event.wh]);
-  }
+  const fields = EVENT_FIELDS[event.kind] as readonly string[];
+  const values: unknown[] = [event.kind];
+  for (const field of fields) values.push((event as unknown as Record<string, unknown>)[field]);
+  return encodeCbor(values);
 }
 
-/** Inverse of `encodeEvent` for an allocate event (used by offline certificate checks). */
-export function decodeAllocateEvent(fields: unknown): AllocateEvent | undefined {
-  if (!Array.isArray(fields) || fields.length !== 13 || fields[0] !== 'allocate') return undefined;
-  const [, intermediary, consumer, closeInterval, usageInterval, assetId, root, offset, wh, meterId, method, productionInterval, lender] = fields as unknown[];
-  const str = (v: unknown): v is string => typeof v === 'string';
-  const int = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
-  if (!str(intermediary) || !str(consumer) || !int(closeInterval) || !int(usageInterval) || !str(assetId) || !str(root) || !int(offset) || !int(wh) || !str(meterId) || !int(method) || !int(productionInterval)) return undefined;
-  if (lender !== null && !str(lender)) return undefined;
-  return { kind: 'allocate', intermediary, consumer, closeInterval, usageInterval, assetId, root, offset, wh, meterId, method, productionInterval, lender };
+/** Inverse of `encodeEvent`; undefined for anything that is not a well-formed event. */
+export function decodeEvent(bytes: Uint8Array): LedgerEvent | undefined {
+  let values: unknown;
+  try {
+    values = decodeCbor(bytes);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(values) || typeof values[0] !== 'string' || !Object.hasOwn(EVENT_FIELDS, values[0])) return undefined;
+  const kind = values[0] as LedgerEvent['kind'];
+  const fields = EVENT_FIELDS[kind] as readonly string[];
+  if (values.length !== fields.length + 1) return undefined;
+  const event: Record<string, unknown> = { kind };
+  fields.forEach((field, i) => (event[field] = values[i + 1]));
+  for (const [field, value] of Object.entries(event)) {
+    const ok = NUMERIC_FIELDS.has(field)
+      ? typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+      : typeof value === 'string' || (value === null && field === 'lender');
+    if (!ok) return undefined;
+  }
+  return event as unknown as LedgerEvent;
+}
+
+export function decodeAllocateEvent(bytes: Uint8Array): AllocateEvent | undefined {
+  const event = decodeEvent(bytes);
+  return event?.kind === 'allocate' ? event : undefined;
 }

@@ -1,0 +1,228 @@
+/**
+ * The ledger node shell: takes transactions, orders them (embedded sequencer by default),
+ * prepares and verifies each ordered batch (worker threads), applies it to the pure state
+ * machine and commits the block to SQLite, then answers the submitters. Restart: load the
+ * snapshot of the last committed block and subscribe to the ordering after its position.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeTx, parseLedgerTx, ProtocolError, sigStructure, toHex, txId, type Signer, type Verifier } from '@wattledger/protocol';
+import { nodeEd25519 } from '@wattledger/protocol/node';
+import { genesisHash, type Genesis } from '../core/genesis.js';
+import { LedgerMachine, genesisState } from '../core/machine.js';
+import { prepareTx, type PreparedTx } from '../core/prepare.js';
+import { RejectCode } from '../core/rejection.js';
+import type { TxOutcome } from '../core/apply.js';
+import { openEmbeddedSequencer } from '../ordering/embedded-sequencer.js';
+import type { OrderedBatch, Ordering } from '../ordering/ordering.js';
+import { LedgerStore } from '../store/ledger-store.js';
+import { VerifyPool, type VerifyJob } from './verify-pool.js';
+
+export interface LedgerNodeOptions {
+  readonly dataDir: string;
+  readonly genesis: Genesis;
+  /** Defaults to the embedded SQLite sequencer in `dataDir/ordering.sqlite`. */
+  readonly ordering?: Ordering;
+  /** Worker threads for signature checks; 0 verifies on the main thread. Default: one per core. */
+  readonly verifyWorkers?: number;
+  /** Intermediary keys this node may sign certificate applications with. */
+  readonly certificateSigners?: readonly Signer[];
+  /** Largest number of transactions per ordered batch. */
+  readonly maxBatchTxs?: number;
+}
+
+export interface SubmitResult {
+  readonly id: string;
+  readonly status: 'applied' | 'rejected' | 'duplicate';
+  readonly code?: string;
+  readonly reason?: string;
+  /** Block height where the transaction (or, for a duplicate, its first copy) was ordered. */
+  readonly height?: number;
+}
+
+interface Waiter {
+  resolve(result: SubmitResult): void;
+  reject(error: unknown): void;
+}
+
+const MAX_PIPELINE = 3;
+
+export class LedgerNode {
+  readonly machine: LedgerMachine;
+  readonly store: LedgerStore;
+  readonly genesisHashHex: string;
+  readonly certificateSigners: readonly Signer[];
+  private readonly ordering: Ordering;
+  private readonly pool: VerifyPool | undefined;
+  private readonly waiters = new Map<string, Waiter[]>();
+  private readonly prepared = new Map<string, PreparedTx>();
+  private outgoing: Uint8Array[] = [];
+  private flushScheduled = false;
+  private applyChain: Promise<void> = Promise.resolve();
+  private readonly outstanding: Array<Promise<void>> = [];
+  private unsubscribe: (() => void) | undefined;
+  private failure: unknown;
+  private readonly maxBatchTxs: number;
+  private readonly heightWatchers: Array<{ height: number; resolve: () => void }> = [];
+  private closed = false;
+
+  private constructor(options: LedgerNodeOptions, store: LedgerStore, machine: LedgerMachine, ordering: Ordering) {
+    this.store = store;
+    this.machine = machine;
+    this.ordering = ordering;
+    this.genesisHashHex = toHex(genesisHash(options.genesis));
+    this.certificateSigners = options.certificateSigners ?? [];
+    this.maxBatchTxs = options.maxBatchTxs ?? 8192;
+    const workers = options.verifyWorkers ?? undefined;
+    this.pool = workers === 0 ? undefined : new VerifyPool(workers);
+  }
+
+  static async open(options: LedgerNodeOptions): Promise<LedgerNode> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const store = new LedgerStore(join(options.dataDir, 'ledger.sqlite'));
+    store.checkGenesis(toHex(genesisHash(options.genesis)));
+    const head = store.head();
+    let machine: LedgerMachine;
+    if (head === undefined) machine = new LedgerMachine(options.genesis);
+    else {
+      const state = genesisState(options.genesis);
+      state.takeChanges();
+      store.loadState(state);
+      machine = new LedgerMachine(options.genesis, head, state);
+    }
+    const ordering = options.ordering ?? openEmbeddedSequencer({ path: join(options.dataDir, 'ordering.sqlite') });
+    const node = new LedgerNode(options, store, machine, ordering);
+    node.unsubscribe = ordering.subscribe(machine.head.position, (batch) => node.onBatch(batch), (error) => node.fail(error));
+    return node;
+  }
+
+  get state() {
+    return this.machine.state;
+  }
+
+  get head() {
+    return this.machine.head;
+  }
+
+  /** Orders and applies one transaction; resolves after its block is committed. */
+  submit(bytes: Uint8Array): Promise<SubmitResult> {
+    if (!(bytes instanceof Uint8Array)) throw new TypeError('submit: Uint8Array expected');
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('the ledger node is closed'));
+    const id = txId(bytes);
+    try {
+      parseLedgerTx(decodeTx(bytes));
+    } catch (cause) {
+      if (cause instanceof ProtocolError) return Promise.resolve({ id, status: 'rejected', code: RejectCode.BAD_TX, reason: cause.message });
+      throw cause;
+    }
+    if (this.state.seenTxs.has(id) && !this.waiters.has(id)) return Promise.resolve(this.duplicateOf(id));
+    return new Promise<SubmitResult>((resolve, reject) => {
+      const list = this.waiters.get(id);
+      if (list === undefined) this.waiters.set(id, [{ resolve, reject }]);
+      else list.push({ resolve, reject });
+      this.outgoing.push(bytes);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private duplicateOf(id: string): SubmitResult {
+    const first = this.store.tx(id);
+    return { id, status: 'duplicate', ...(first ? { height: first.height } : {}), ...(first?.code ? { code: first.code, reason: `first copy was rejected: ${first.reason ?? ''}` } : {}) };
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.outgoing.length > 0) {
+      const txs = this.outgoing.splice(0, this.maxBatchTxs);
+      this.ordering.submit(txs).catch((error) => {
+        for (const tx of txs) {
+          const id = txId(tx);
+          for (const waiter of this.waiters.get(id) ?? []) waiter.reject(error);
+          this.waiters.delete(id);
+        }
+      });
+    }
+  }
+
+  private async onBatch(batch: OrderedBatch): Promise<void> {
+    const prepared = batch.txs.map((bytes) => prepareTx(bytes));
+    const verified = this.pool === undefined ? Promise.resolve(undefined) : this.pool.verify(this.jobsFor(prepared));
+    const step = this.applyChain.then(async () => {
+      const verifier = await verified;
+      this.applyBatch(batch.position, prepared, verifier);
+    });
+    this.applyChain = step.catch((error) => this.fail(error));
+    this.outstanding.push(this.applyChain);
+    if (this.outstanding.length >= MAX_PIPELINE) await this.outstanding.shift();
+  }
+
+  private jobsFor(txs: readonly PreparedTx[]): VerifyJob[] {
+    const jobs: VerifyJob[] = [];
+    for (const tx of txs) {
+      const signer = tx.decoded === undefined ? undefined : this.state.parties.get(tx.decoded.signerId);
+      if (signer !== undefined && tx.decoded !== undefined) {
+        jobs.push({ publicKey: signer.publicKey, message: sigStructure(tx.decoded.sign1.protectedBytes, tx.decoded.sign1.payload), signature: tx.decoded.sign1.signature });
+      }
+      const meter = tx.readings === undefined ? undefined : this.state.meters.get(tx.readings.meterId);
+      if (meter !== undefined && tx.readings !== undefined) {
+        jobs.push({ publicKey: meter.publicKey, message: sigStructure(tx.readings.sign1.protectedBytes, tx.readings.sign1.payload), signature: tx.readings.sign1.signature });
+      }
+    }
+    return jobs;
+  }
+
+  private applyBatch(position: number, prepared: readonly PreparedTx[], verifier: Verifier | undefined): void {
+    const applied = this.machine.applyBatch(position, prepared, verifier ?? nodeEd25519);
+    this.store.commitBlock(applied, prepared);
+    const height = applied.block.header.height;
+    applied.outcomes.forEach((outcome) => this.answer(outcome, height));
+    for (let i = this.heightWatchers.length - 1; i >= 0; i--) {
+      const watcher = this.heightWatchers[i]!;
+      if (watcher.height <= height) {
+        this.heightWatchers.splice(i, 1);
+        watcher.resolve();
+      }
+    }
+  }
+
+  private answer(outcome: TxOutcome, height: number): void {
+    const list = this.waiters.get(outcome.id);
+    const waiter = list?.shift();
+    if (list !== undefined && list.length === 0) this.waiters.delete(outcome.id);
+    if (waiter === undefined) return;
+    if (outcome.status === 'duplicate') return waiter.resolve(this.duplicateOf(outcome.id));
+    waiter.resolve({ id: outcome.id, status: outcome.status, height, ...(outcome.code ? { code: outcome.code, reason: outcome.reason ?? '' } : {}) });
+  }
+
+  /** Resolves once a block of at least `height` is committed. */
+  waitForHeight(height: number): Promise<void> {
+    if (this.head.height >= height) return Promise.resolve();
+    return new Promise((resolve) => this.heightWatchers.push({ height, resolve }));
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    for (const list of this.waiters.values()) for (const waiter of list) waiter.reject(error);
+    this.waiters.clear();
+  }
+
+  /** The error that stopped this node, if any (e.g. the disk refused a block). */
+  get error(): unknown {
+    return this.failure;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.ordering.close();
+    this.unsubscribe?.();
+    await this.applyChain;
+    await this.pool?.close();
+    this.store.close();
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Ed25519 verification spread over worker threads (DESIGN §6/§7: node:crypto, all cores).
+ * The node collects the signatures of an ordered batch whose keys it already knows, verifies
+ * them in parallel, and hands the state machine a Verifier that answers from those results
+ * (falling back to verifying inline for anything it was not asked about). The state machine
+ * stays the judge: it calls the Verifier for every signature, in order.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { equalBytes, type Verifier } from '@wattledger/protocol';
+import { nodeEd25519 } from '@wattledger/protocol/node';
+
+export interface VerifyJob {
+  readonly publicKey: Uint8Array;
+  readonly message: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** Jobs below this count are verified inline: a worker round trip costs more. */
+const INLINE_BELOW = 32;
+
+export class VerifyPool {
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, (results: Uint8Array) => void>();
+  private nextId = 0;
+  private next = 0;
+
+  constructor(size: number = Math.max(1, availableParallelism())) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url));
+      worker.on('message', ({ id, results }: { id: number; results: Uint8Array }) => {
+        this.pending.get(id)?.(results);
+        this.pending.delete(id);
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  /** Verifies all jobs; resolves with a Verifier answering for exactly these signatures. */
+  async verify(jobs: readonly VerifyJob[]): Promise<Verifier> {
+    const known = new WeakMap<Uint8Array, { publicKey: Uint8Array; ok: boolean }>();
+    if (jobs.length >= INLINE_BELOW && this.workers.length > 0) {
+      const parts = this.workers.length;
+      const per = Math.ceil(jobs.length / parts);
+      const chunks: Array<Promise<Uint8Array>> = [];
+      for (let start = 0; start < jobs.length; start += per) chunks.push(this.run(jobs.slice(start, start + per)));
+      const results = await Promise.all(chunks);
+      let i = 0;
+      for (const chunk of results) for (const ok of chunk) {
+        const job = jobs[i++]!;
+        known.set(job.signature, { publicKey: job.publicKey, ok: ok === 1 });
+      }
+    }
+    return {
+      verify(publicKey, message, signature) {
+        const hit = known.get(signature);
+        if (hit !== undefined && equalBytes(hit.publicKey, publicKey)) return hit.ok;
+        return nodeEd25519.verify(publicKey, message, signature);
+      },
+    };
+  }
+
+  private run(jobs: readonly VerifyJob[]): Promise<Uint8Array> {
+    let size = 0;
+    for (const job of jobs) size += 100 + job.message.length;
+    const buffer = new ArrayBuffer(size);
+    const bytes = new Uint8Array(buffer);
+    const view = new DataView(buffer);
+    let offset = 0;
+    for (const job of jobs) {
+      if (job.publicKey.length !== 32 || job.signature.length !== 64) throw new RangeError('verify job: 32-byte key and 64-byte signature expected');
+      view.setUint32(offset, job.message.length);
+      bytes.set(job.publicKey, offset + 4);
+      bytes.set(job.signature, offset + 36);
+      bytes.set(job.message, offset + 100);
+      offset += 100 + job.message.length;
+    }
+    const id = this.nextId++;
+    const worker = this.workers[this.next++ % this.workers.length]!;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      worker.postMessage({ id, buffer, count: jobs.length }, [buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.workers.length = 0;
+  }
+}
