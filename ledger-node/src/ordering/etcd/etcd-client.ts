@@ -13,7 +13,7 @@
  * subscribe) loop on `isTransientEtcdError` with their own deadline.
  */
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleWhen, isBrokenCircuitError, retry, type IBackoff } from 'cockatiel';
-import { Etcd3, isRecoverableError, type IOptions } from 'etcd3';
+import { Etcd3, GRPCUnavailableError, isRecoverableError, type IOptions } from 'etcd3';
 
 export interface EtcdConnectionOptions {
   /** Client URLs of the members, `http://host:2379` or `https://host:2379` (all alike). */
@@ -45,9 +45,13 @@ export function parseEndpoints(list: string): string[] {
   return endpoints;
 }
 
-/** "etcdserver: ..." errors come from a member that is up; they are not a reason to avoid it. */
+/**
+ * Only a failed connection blocks a member. "etcdserver: ..." errors come from a member that
+ * is up, and a deadline exceeded during an election means the member waits for a leader
+ * like every other one: blocking it would only delay the first write after the election.
+ */
 function isConnectionFailure(error: Error): boolean {
-  return isRecoverableError(error) && !/etcdserver:/.test(error.message);
+  return error instanceof GRPCUnavailableError && !/etcdserver:/.test(error.message);
 }
 
 /**

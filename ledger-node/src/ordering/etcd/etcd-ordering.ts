@@ -30,6 +30,8 @@ export interface EtcdOrderingOptions extends EtcdConnectionOptions {
   readonly maxInFlight?: number;
   /** How long a submit keeps retrying through failovers before it rejects (default 30 s). */
   readonly submitTimeoutMs?: number;
+  /** Deadline of a batch write's first attempt, doubled per retry (default 1000 ms). */
+  readonly writeTimeoutMs?: number;
   /** Compaction period with a nodeId (default 10 s); 0 disables it. */
   readonly compactionIntervalMs?: number;
   /** Period of applied-revision writes (default 1 s). */
@@ -60,6 +62,7 @@ export function createEtcdOrdering(options: EtcdOrderingOptions): EtcdOrdering {
     maxGroupBytes: options.maxGroupBytes ?? 1024 * 1024,
     maxInFlight: options.maxInFlight ?? 4,
     submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
+    writeTimeoutMs: options.writeTimeoutMs ?? 1000,
   });
   const subscriptions = new Set<Subscription>();
   let recorder: AppliedRecorder | undefined;

@@ -27,6 +27,12 @@ export interface SubmitterOptions {
   readonly maxGroupBytes: number;
   readonly maxInFlight: number;
   readonly submitTimeoutMs: number;
+  /**
+   * Deadline of the first write attempt, doubled on each retry. A write sent while the
+   * leader dies waits for it until the deadline (etcd answers "leader changed" only when its
+   * own, much longer, request timeout fires), so this bounds the pause of a failover.
+   */
+  readonly writeTimeoutMs: number;
   readonly logger: ClusterLogger;
 }
 
@@ -99,11 +105,12 @@ export function createSubmitter(options: SubmitterOptions): Submitter {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
+        const deadline = Date.now() + options.writeTimeoutMs * 2 ** Math.min(attempt, 4);
         const response = await client.kv.txn({
           compare: [{ key, target: 'Create', result: 'Equal', create_revision: 0 }],
           success: [{ request_put: { key, value } }],
           failure: [{ request_range: { key, keys_only: true } }],
-        });
+        }, { deadline });
         const revision = response.succeeded ? Number(response.header.revision) : Number(response.responses[0]?.response_range.kvs[0]?.mod_revision);
         if (!Number.isSafeInteger(revision) || revision < 1) throw new OrderingFailedError(`etcd answered the batch write without a revision (key ${key.toString()})`);
         stats.puts++;
