@@ -2,7 +2,8 @@
  * HDLC link layer of IEC 62056-46 in normal response mode, as a pure state machine: no
  * sockets, no timers. Every input (bytes received, an APDU to send, the link timer expiring)
  * returns the effects the shell must perform in order: write bytes, (re)arm or cancel the one
- * link timer, deliver a reassembled APDU, report connection changes and errors.
+ * link timer, deliver a reassembled APDU, report connection changes and errors. A timer is
+ * armed before the frame it guards is sent, so even a synchronous transport sees a sane order.
  *
  * - Connection: SNRM with the parameter proposal, UA with the answer (hdlc-parameters.ts);
  *   DISC / UA or DM to release. N(S)/N(R) run modulo 8 from 0 after each SNRM.
@@ -183,7 +184,7 @@ export class HdlcLink {
       // Part of the answer arrived, or all we sent is acknowledged: poll for the next frame.
       this.#lastSent = [this.#frame('RR', { nr: this.#vr })];
     }
-    return [...this.#lastSent.map((bytes): HdlcLinkEffect => ({ type: 'send', bytes })), { type: 'timer', ms: this.#timeoutMs }];
+    return [{ type: 'timer', ms: this.#timeoutMs }, ...this.#lastSent.map((bytes): HdlcLinkEffect => ({ type: 'send', bytes }))];
   }
 
   #clientFrame(frame: HdlcFrame): HdlcLinkEffect[] {
@@ -310,7 +311,7 @@ export class HdlcLink {
       if (!frame.pf) return [];
       const rr = this.#frame('RR', { nr: this.#vr });
       this.#lastSent = [rr];
-      return this.role === 'client' ? [{ type: 'send', bytes: rr }, { type: 'timer', ms: this.#timeoutMs }] : [{ type: 'send', bytes: rr }];
+      return this.role === 'client' ? [{ type: 'timer', ms: this.#timeoutMs }, { type: 'send', bytes: rr }] : [{ type: 'send', bytes: rr }];
     }
     this.#vr = (this.#vr + 1) & 7;
     this.#retries = 0;
@@ -326,11 +327,11 @@ export class HdlcLink {
       if (!frame.pf) return effects;
       const rr = this.#frame('RR', { nr: this.#vr });
       this.#lastSent = [rr];
-      effects.push({ type: 'send', bytes: rr });
       if (this.role === 'client') {
         this.#waiting = 'response';
         effects.push({ type: 'timer', ms: this.#timeoutMs });
       }
+      effects.push({ type: 'send', bytes: rr });
       return effects;
     }
     const apdu = concat(this.#rx, this.#rxBytes);
@@ -361,7 +362,7 @@ export class HdlcLink {
     }
     if (this.role === 'client') {
       this.#waiting = this.#next <= last ? 'ack' : 'response';
-      effects.push({ type: 'timer', ms: this.#timeoutMs });
+      effects.unshift({ type: 'timer', ms: this.#timeoutMs });
     }
     return effects;
   }
@@ -370,7 +371,7 @@ export class HdlcLink {
     this.#waiting = waiting;
     this.#retries = 0;
     this.#lastSent = frames;
-    return [...frames.map((bytes): HdlcLinkEffect => ({ type: 'send', bytes })), { type: 'timer', ms: this.#timeoutMs }];
+    return [{ type: 'timer', ms: this.#timeoutMs }, ...frames.map((bytes): HdlcLinkEffect => ({ type: 'send', bytes }))];
   }
 
   #closed(reason: 'released' | 'DM' | 'FRMR'): HdlcLinkEffect[] {
