@@ -34,6 +34,13 @@ export interface EtcdOrderingOptions extends EtcdConnectionOptions {
   readonly writeTimeoutMs?: number;
   /** Compaction period with a nodeId (default 10 s); 0 disables it. */
   readonly compactionIntervalMs?: number;
+  /**
+   * Where the applied revision recorded for compaction comes from: `delivery` (default)
+   * counts a batch applied once the subscriber's handler resolved; `manual` only counts what
+   * `recordApplied` reports, for nodes whose handler returns before the batch is committed
+   * (a pipelined node must never let etcd prune a batch it could still need after a crash).
+   */
+  readonly appliedTracking?: 'delivery' | 'manual';
   /** Period of applied-revision writes (default 1 s). */
   readonly appliedIntervalMs?: number;
   readonly logger?: ClusterLogger;
@@ -47,6 +54,13 @@ export interface EtcdOrdering extends Ordering {
   /** Revision up to which this node's subscriber applied every batch (0 before any). */
   appliedRevision(): number;
   readonly stats: Submitter['stats'];
+  /**
+   * Stops delivery to every subscriber and hands them `error` through their onError (the
+   * node then stops applying, e.g. on a state divergence). Submits still work.
+   */
+  halt(error: unknown): void;
+  /** Reports that every batch up to `position` is durably applied (appliedTracking `manual`). */
+  recordApplied(position: number): void;
   /** The compactor, when this ordering runs one (nodeId set and interval > 0). */
   readonly compactor: Compactor | undefined;
 }
@@ -70,12 +84,31 @@ export function createEtcdOrdering(options: EtcdOrderingOptions): EtcdOrdering {
   const compactor = options.nodeId !== undefined && compactionIntervalMs > 0 ? startCompactor({ client, keys, intervalMs: compactionIntervalMs, logger }) : undefined;
   let closed = false;
 
+  /** Registers this node (on first use) with the revision before the group of `position`. */
+  function ensureRecorder(position: number): AppliedRecorder {
+    recorder ??= createAppliedRecorder({
+      client, keys, logger, nodeId: options.nodeId!, intervalMs: options.appliedIntervalMs ?? 1000, initial: Math.max(0, revisionOf(position) - 1),
+    });
+    return recorder;
+  }
+
   return {
     client,
     keys,
     compactor,
     stats: submitter.stats,
     appliedRevision: () => recorder?.latest ?? 0,
+
+    recordApplied(position) {
+      checkPosition(position);
+      if (options.nodeId === undefined) return;
+      // The group holding `position` may be only partly applied: count up to the one before.
+      ensureRecorder(position).record(Math.max(0, revisionOf(position) - 1));
+    },
+
+    halt(error) {
+      for (const subscription of [...subscriptions]) subscription.halt(error);
+    },
 
     submit(txs) {
       if (closed) return Promise.reject(new OrderingClosedError());
@@ -88,13 +121,8 @@ export function createEtcdOrdering(options: EtcdOrderingOptions): EtcdOrdering {
       checkPosition(afterPosition);
       let onApplied: ((revision: number) => void) | undefined;
       if (options.nodeId !== undefined) {
-        // The group holding `afterPosition` may be only partly applied: count from the one before.
-        const initial = Math.max(0, revisionOf(afterPosition) - 1);
-        if (recorder === undefined) {
-          recorder = createAppliedRecorder({ client, keys, nodeId: options.nodeId, intervalMs: options.appliedIntervalMs ?? 1000, logger, initial });
-        }
-        const r = recorder;
-        onApplied = (revision) => r.record(revision);
+        const r = ensureRecorder(afterPosition);
+        if (options.appliedTracking !== 'manual') onApplied = (revision) => r.record(revision);
       }
       const subscription = startSubscription({
         client, keys, logger, after: afterPosition, onBatch,

@@ -40,6 +40,8 @@ export interface SubscriptionOptions {
 
 export interface Subscription {
   stop(): void;
+  /** Stops delivery and hands `error` to onError, as if the handler had failed with it. */
+  halt(error: unknown): void;
   /** Resolves when the delivery loop has ended (after stop or a fatal error). */
   readonly ended: Promise<void>;
 }
@@ -198,14 +200,19 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
     }
   }
 
+  let failed = false;
   function fail(error: unknown): void {
     stopped = true;
+    wake?.();
+    if (failed) return;
+    failed = true;
     options.onError?.(error);
   }
 
   const ended = run();
   return {
     ended,
+    halt: fail,
     stop() {
       stopped = true;
       wake?.();
