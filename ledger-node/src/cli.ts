@@ -1,12 +1,14 @@
 /**
  * ledger-node command line:
- *   start --data DIR --genesis FILE [--port N] [--host H] [--key FILE]... [--workers N]
+ *   start --data DIR --genesis FILE [--port N] [--host H] [--key FILE]... [--workers N] [--etcd URL[,URL...] --node-id ID ...]
+ *   cluster compare|status|forget|compact --etcd URL[,URL...]   (src/cluster/cluster-command.ts)
  *   verify-certificate FILE --headers FILE
  *   export-headers (--data DIR --genesis FILE | --url URL) [--out FILE]
  * `--key FILE`: an intermediary's Ed25519 secret key (64 hex digits) the node signs
  * certificate applications with. Exit status: 0 ok, 1 check failed, 2 usage error.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromHex, toHex } from '@wattledger/protocol';
@@ -17,9 +19,13 @@ import { HEADERS_FORMAT, type HeadersExport } from './certificate/claim.js';
 import { verifyCertificate } from './certificate/verify-certificate.js';
 import { LedgerStore } from './store/ledger-store.js';
 import { startLedgerNode } from './start.js';
+import { CLUSTER_USAGE, ClusterUsageError, ETCD_CLI_OPTIONS, ETCD_CLI_USAGE, etcdOptionsFromFlags, runClusterCommand } from './cluster/cluster-command.js';
+import pino from 'pino';
 
 const USAGE = `usage:
-  ledger-node start --data DIR --genesis FILE [--port N] [--host H] [--key FILE]... [--workers N]
+  ledger-node start --data DIR --genesis FILE [--port N] [--host H] [--key FILE]... [--workers N] [--etcd URL[,URL...] ...]
+${ETCD_CLI_USAGE}
+${CLUSTER_USAGE.replace('usage:\n', '')}
   ledger-node verify-certificate FILE --headers FILE
   ledger-node export-headers (--data DIR --genesis FILE | --url URL) [--out FILE]`;
 
@@ -40,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'start': return start(rest);
     case 'verify-certificate': return verify(rest);
     case 'export-headers': return exportHeaders(rest);
+    case 'cluster': return runClusterCommand(rest);
     default:
       process.stderr.write(`${command === undefined ? 'no command' : `unknown command "${command}"`}\n${USAGE}\n`);
       return 2;
@@ -47,13 +54,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function start(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, genesis: { type: 'string' }, port: { type: 'string', default: '7300' }, host: { type: 'string', default: '127.0.0.1' }, key: { type: 'string', multiple: true }, workers: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { data: { type: 'string' }, genesis: { type: 'string' }, port: { type: 'string', default: '7300' }, host: { type: 'string', default: '127.0.0.1' }, key: { type: 'string', multiple: true }, workers: { type: 'string' }, ...ETCD_CLI_OPTIONS } });
+  const etcd = etcdOptionsFromFlags(values);
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: 0..65535 expected, got ${values.port}`);
   const signers = (values.key ?? []).map((file) => nodeEd25519.signer(fromHex(readFileSync(file, 'utf8').trim())));
   const running = await startLedgerNode({
     dataDir: need(values.data, '--data'), genesis: readGenesis(need(values.genesis, '--genesis')), port, host: values.host,
     certificateSigners: signers, ...(values.workers !== undefined ? { verifyWorkers: Number(values.workers) } : {}),
+    ...(etcd ? { etcd: { ...etcd, nodeId: values['node-id'] ?? hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64), logger: pino({ name: 'ledger-cluster' }, pino.destination(2)) } } : {}),
   });
   process.stdout.write(`${JSON.stringify({ listening: running.url, height: running.node.head.height })}\n`);
   await new Promise<void>((resolve) => {
@@ -109,7 +118,7 @@ async function exportHeaders(argv: string[]): Promise<number> {
 }
 
 export function reportError(error: unknown): number {
-  if (error instanceof UsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+  if (error instanceof UsageError || error instanceof ClusterUsageError || (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     process.stderr.write(`ledger-node: ${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }

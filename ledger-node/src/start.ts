@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Genesis } from './core/genesis.js';
 import { createLedgerServer } from './http/server.js';
 import { LedgerNode, type LedgerNodeOptions } from './node/ledger-node.js';
+import { openClusterMember, type ClusterMember, type ClusterMemberOptions } from './cluster/cluster-member.js';
+import { registerClusterRoutes } from './cluster/cluster-routes.js';
 
 export interface StartLedgerNodeOptions extends LedgerNodeOptions {
   readonly genesis: Genesis;
@@ -12,6 +14,8 @@ export interface StartLedgerNodeOptions extends LedgerNodeOptions {
   readonly host?: string;
   /** fastify/pino request logging. Default off. */
   readonly logger?: boolean;
+  /** Order through this etcd cluster as node `etcd.nodeId` (src/cluster/) instead of the embedded sequencer. */
+  readonly etcd?: ClusterMemberOptions['etcd'];
 }
 
 export interface RunningLedgerNode {
@@ -20,17 +24,22 @@ export interface RunningLedgerNode {
   readonly port: number;
   readonly node: LedgerNode;
   readonly server: FastifyInstance;
+  /** Set when the node orders through etcd. */
+  readonly cluster?: ClusterMember;
   close(): Promise<void>;
 }
 
 export async function startLedgerNode(options: StartLedgerNodeOptions): Promise<RunningLedgerNode> {
-  const node = await LedgerNode.open(options);
-  const server = createLedgerServer(node, { logger: options.logger ?? false });
+  const { logger: _httpLogger, etcd, ...nodeOptions } = options;
+  const cluster = etcd === undefined ? undefined : await openClusterMember({ ...nodeOptions, etcd });
+  const node = cluster?.node ?? await LedgerNode.open(options);
+  const server = createLedgerServer(node, { logger: options.logger ?? false, ...(cluster ? { health: () => ({ cluster: cluster.status() }) } : {}) });
+  if (cluster) registerClusterRoutes(server, cluster);
   const host = options.host ?? '127.0.0.1';
   try {
     await server.listen({ port: options.port ?? 0, host });
   } catch (error) {
-    await node.close();
+    await (cluster ?? node).close();
     throw error;
   }
   const address = server.server.address();
@@ -41,9 +50,10 @@ export async function startLedgerNode(options: StartLedgerNodeOptions): Promise<
     port,
     node,
     server,
+    ...(cluster ? { cluster } : {}),
     close: () => (closing ??= (async () => {
       await server.close();
-      await node.close();
+      await (cluster ?? node).close();
     })()),
   };
 }

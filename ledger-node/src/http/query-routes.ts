@@ -12,10 +12,10 @@ const id16 = { type: 'string', pattern: '^[0-9a-f]{16}$' } as const;
 const uint = { type: 'integer', minimum: 0 } as const;
 const limit = { type: 'integer', minimum: 1, maximum: 10_000, default: 1000 } as const;
 
-export function registerQueryRoutes(app: FastifyInstance, node: LedgerNode): void {
+export function registerQueryRoutes(app: FastifyInstance, node: LedgerNode, health?: () => Record<string, unknown>): void {
   app.get('/health', async () => {
     const head = node.head;
-    return { status: node.error === undefined ? 'ok' : 'failed', chainId: node.machine.genesis.chainId, height: head.height, hash: head.hash, stateRoot: head.stateRoot, position: head.position };
+    return { status: node.error === undefined ? 'ok' : 'failed', chainId: node.machine.genesis.chainId, height: head.height, hash: head.hash, stateRoot: head.stateRoot, position: head.position, ...health?.() };
   });
 
   app.get('/v1/parties', { schema: { querystring: { type: 'object', properties: { role: { type: 'string' } }, additionalProperties: false } } }, async (req) => {

@@ -18,7 +18,7 @@ export class HttpError extends Error {
   }
 }
 
-export function createLedgerServer(node: LedgerNode, options: { logger?: boolean } = {}): FastifyInstance {
+export function createLedgerServer(node: LedgerNode, options: { logger?: boolean; health?: () => Record<string, unknown> } = {}): FastifyInstance {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: MAX_TX_BYTES });
   app.addContentTypeParser(['application/cose', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: MAX_TX_BYTES }, (_req, body, done) => done(null, body));
   app.addContentTypeParser('application/cbor', { parseAs: 'buffer', bodyLimit: MAX_BATCH_BODY_BYTES }, (_req, body, done) => done(null, body));
@@ -33,7 +33,7 @@ export function createLedgerServer(node: LedgerNode, options: { logger?: boolean
   app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` } }));
 
   registerTxRoutes(app, node);
-  registerQueryRoutes(app, node);
+  registerQueryRoutes(app, node, options.health);
   registerCertificateRoutes(app, node);
   return app;
 }
