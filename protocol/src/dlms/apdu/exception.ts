@@ -1,6 +1,6 @@
 /**
  * EXCEPTION-Response (IEC 62056-5-3 §8): D8 state-error service-error [invocation-counter],
- * the meter's answer to an APDU it cannot or may not process.
+ * the meter's answer to an APDU it cannot or may not handle.
  */
 import { ByteReader } from '../byte-io.js';
 import { ExceptionServiceError, exceptionServiceErrorName, exceptionStateErrorName } from './results.js';
