@@ -19,7 +19,7 @@ import {
   decodeReading, decodeSign1, equalBytes, readingHash, READING_VERSION, ReadingFlag, signReadings, ZERO_HASH,
   meterIdFromPublicKey, type Ed25519Provider, type IntervalReading, type MeterId, type Signer,
 } from '@wattledger/protocol';
-import type { EnergyCounters } from '../hal/energy-source.js';
+import { ZERO_COUNTERS, type EnergyCounters } from '../hal/energy-source.js';
 import type { RandomSource } from '../hal/random.js';
 import type { Storage } from '../hal/storage.js';
 import { NotProvisionedError, silentLogger, StorageCorruptError, type Logger } from './errors.js';
@@ -103,9 +103,9 @@ export class MeterCore {
   private reservedUpTo: number;
   private config: MeterConfig | undefined;
   private configBytes: Uint8Array | undefined;
-  /** Register at boot and the source's counters at the first sample (the source restarts from zero). */
+  /** Register at boot, and the source's counters it corresponds to (zero: the source counts from power-up). */
   private registerBase: EnergyCounters;
-  private sourceBase: EnergyCounters | undefined;
+  private sourceBase: EnergyCounters = ZERO_COUNTERS;
   private lastSource: EnergyCounters | undefined;
   private lastPersistMono = 0;
   private persistedThisBoot = false;
@@ -181,6 +181,10 @@ export class MeterCore {
   /** Feeds one energy sample; seals a reading when an interval closes. */
   sample(sample: MeterSample): SampleResult {
     const register = this.register(sample.source);
+    if (this.accumulator.open === undefined) {
+      // The very first interval counts from the register at power-up, not from the first sample.
+      this.accumulator = accumulate(this.accumulator, { ...sample, ...this.registerBase }, this.stepToleranceMs).state;
+    }
     const previousOpen = this.accumulator.open;
     const step = accumulate(this.accumulator, { wallMs: sample.wallMs, monoMs: sample.monoMs, synced: sample.synced, ...register }, this.stepToleranceMs);
     this.accumulator = step.state;
@@ -295,9 +299,7 @@ export class MeterCore {
 
   private register(source: EnergyCounters): EnergyCounters {
     const last = this.lastSource;
-    if (this.sourceBase === undefined) {
-      this.sourceBase = source;
-    } else if (last !== undefined && (source.importedMWh < last.importedMWh || source.exportedMWh < last.exportedMWh)) {
+    if (last !== undefined && (source.importedMWh < last.importedMWh || source.exportedMWh < last.exportedMWh)) {
       this.registerBase = this.registerAt(last);
       this.sourceBase = source;
       this.log('warn', 'energy source counters went backwards (source restarted): the register continues from its last value');
@@ -307,7 +309,7 @@ export class MeterCore {
   }
 
   private registerAt(source: EnergyCounters): EnergyCounters {
-    const base = this.sourceBase ?? source;
+    const base = this.sourceBase;
     return {
       importedMWh: this.registerBase.importedMWh + (source.importedMWh - base.importedMWh),
       exportedMWh: this.registerBase.exportedMWh + (source.exportedMWh - base.exportedMWh),
