@@ -20,9 +20,9 @@ const framings: Array<[string, () => Framing]> = [
 
 /** The assertions noHalfApplied needs (any tap Test has them). */
 interface Asserts {
-  notOk(value: unknown, message?: string): unknown;
-  equal(found: unknown, wanted: unknown, message?: string): unknown;
-  same(found: unknown, wanted: unknown, message?: string): unknown;
+  notOk(value: unknown, message: string): unknown;
+  equal(found: unknown, wanted: unknown, message: string): unknown;
+  same(found: unknown, wanted: unknown, message: string): unknown;
 }
 
 function noHalfApplied(t: Asserts, rig: PairingRig, active = FACTORY_CONFIG): void {
