@@ -13,22 +13,36 @@ import { Aedes } from 'aedes';
 export interface TestBroker {
   readonly name: string;
   readonly url: string;
+  /** Stops the broker; `restart` brings it back on the same port (an outage). */
   stop(): Promise<void>;
+  restart(): Promise<void>;
 }
 
-export async function startAedes(): Promise<TestBroker & { readonly aedes: Aedes }> {
-  const aedes = await Aedes.createBroker();
-  const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+export async function startAedes(): Promise<TestBroker> {
+  let port = 0;
+  let running: { aedes: Aedes; server: Server } | undefined;
+  const listen = async (): Promise<void> => {
+    const aedes = await Aedes.createBroker();
+    const server: Server = createServer(aedes.handle);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    port = (server.address() as AddressInfo).port;
+    running = { aedes, server };
+  };
+  await listen();
   return {
     name: 'aedes',
-    aedes,
     url: `mqtt://127.0.0.1:${port}`,
     stop: async () => {
+      if (running === undefined) return;
+      const { aedes, server } = running;
+      running = undefined;
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+    restart: listen,
   };
 }
 
@@ -78,27 +92,45 @@ export async function startMosquitto(): Promise<TestBroker> {
   const port = await freePort();
   const config = join(dir, 'mosquitto.conf');
   writeFileSync(config, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
-  const child = spawn(binary, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  let child: ChildProcess | undefined;
+  const launch = async (): Promise<void> => {
+    const started = spawn(binary, ['-c', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    started.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    started.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    child = started;
+    try {
+      await waitForPort(port, started, () => output);
+    } catch (error) {
+      started.kill('SIGKILL');
+      throw error;
+    }
+  };
+  const kill = async (): Promise<void> => {
+    const running = child;
+    child = undefined;
+    if (running === undefined || running.exitCode !== null) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGTERM');
+    await exited;
+  };
   try {
-    await waitForPort(port, child, () => output);
+    await launch();
   } catch (error) {
-    child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     throw error;
   }
   return {
     name: 'mosquitto',
     url: `mqtt://127.0.0.1:${port}`,
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    stop: kill,
+    restart: launch,
+    [Symbol.for('cleanup')]: () => rmSync(dir, { recursive: true, force: true }),
+  } as TestBroker;
+}
+
+/** Stops a broker for good and removes its files. */
+export async function disposeBroker(broker: TestBroker): Promise<void> {
+  await broker.stop();
+  (broker as unknown as Record<symbol, (() => void) | undefined>)[Symbol.for('cleanup')]?.();
 }
