@@ -60,6 +60,17 @@ export class TestMeter {
     return this;
   }
 
+  /** The chain state, to restore after crafting readings that the gateway must refuse. */
+  save(): { seq: number; prevHash: Uint8Array; intervalStart: number } {
+    return { seq: this.seq, prevHash: this.prevHash, intervalStart: this.intervalStart };
+  }
+
+  restore(state: { seq: number; prevHash: Uint8Array; intervalStart: number }): void {
+    this.seq = state.seq;
+    this.prevHash = state.prevHash;
+    this.intervalStart = state.intervalStart;
+  }
+
   /** The next reading of the chain (advances the meter's state). */
   nextReading(overrides: Partial<IntervalReading> = {}): IntervalReading {
     const reading: IntervalReading = {
@@ -130,7 +141,7 @@ export class TestMeter {
   }
 
   async disconnect(): Promise<void> {
-    await this.client?.endAsync();
+    await this.client?.endAsync(true);
     this.client = undefined;
   }
 }
