@@ -95,7 +95,16 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     });
     const rejections = new RejectionLog({ counter: metrics.rejected, logger });
     const client = new LedgerClient(config.ledger.url, config.ledger.requestTimeoutMs);
-    const sync = new RegistrySync({ client, registry, intermediaryId: identity.intermediaryId, intervalMs: config.ledger.registrySyncMs, metrics, logger });
+    const sync = new RegistrySync({
+      client,
+      registry,
+      intermediaryId: identity.intermediaryId,
+      intervalMs: config.ledger.registrySyncMs,
+      minGapMs: 250,
+      metrics,
+      logger,
+      onSynced: () => pipeline?.registrySynced(),
+    });
     cleanup.push(() => sync.close());
     if (!(await sync.sync())) logger.warn({ ledger: config.ledger.url }, 'starting without a meter registry: readings are refused as unknown_meter until the ledger answers');
     sync.start();
@@ -126,7 +135,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       now,
       publishAck: (meterId, seq) => ingress?.publishAck(meterId, seq),
       onCommitted: () => forwarder.kick(),
-      onUnknownMeter: () => sync.request(),
+      requestRegistrySync: () => sync.request(),
     });
     pipeline = activePipeline;
     cleanup.push(() => activePipeline.close());

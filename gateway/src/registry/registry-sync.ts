@@ -16,6 +16,8 @@ export interface RegistrySyncDeps {
   readonly minGapMs?: number;
   readonly metrics: GatewayMetrics;
   readonly logger: Logger;
+  /** After every attempt, successful or not. */
+  readonly onSynced?: (ok: boolean) => void;
 }
 
 export class RegistrySync {
@@ -36,8 +38,10 @@ export class RegistrySync {
   /** Fetches the intermediary's meters now; true on success. Concurrent calls share one request. */
   sync(): Promise<boolean> {
     if (this.closed) return Promise.resolve(false);
-    this.running ??= this.fetch().finally(() => {
+    this.running ??= this.fetch().then((ok) => {
       this.running = undefined;
+      this.deps.onSynced?.(ok);
+      return ok;
     });
     return this.running;
   }

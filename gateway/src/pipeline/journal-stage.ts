@@ -1,0 +1,235 @@
+/**
+ * The last stage of the pipeline: hash chain and plausibility of verified messages, then the
+ * group commit to the journal and the acks (DESIGN §6). A meter is acknowledged only with the
+ * sequence number of its latest reading that is on disk: acks follow the commit.
+ *
+ * Heads advance when a message is staged (so the next message of the same meter, in the same
+ * group, chains onto it) and fall back to the journal if a commit fails.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { encodeReading, ZERO_HASH, type SignedReadings } from '@wattledger/protocol';
+import { nodeSha256 } from '@wattledger/protocol/node';
+import type { PipelineConfig } from '../config/schema.js';
+import { JournalError } from '../errors.js';
+import type { Journal, JournalEntry } from '../journal/journal.js';
+import type { GatewayMetrics } from '../ops/gateway-metrics.js';
+import type { MeterRecord, MeterRegistry } from '../registry/registry.js';
+import { checkChain, type ChainHead } from './chain.js';
+import { checkNotFuture, checkPlausible } from './plausibility.js';
+import { RejectReason, type RejectionLog } from './rejection.js';
+
+/** A message whose signature verified under its meter's registered key. */
+export interface VerifiedMessage {
+  readonly meter: MeterRecord;
+  readonly signed: SignedReadings;
+  readonly cose: Uint8Array;
+  /** performance.now() at receipt. */
+  readonly receivedAt: number;
+  readonly attested: boolean;
+}
+
+/** staged: waits for the group commit; done: refused or duplicate; gap: a predecessor is missing (not yet counted). */
+export type StageResult = 'staged' | 'done' | 'gap';
+
+export interface JournalStageDeps {
+  readonly config: PipelineConfig;
+  readonly registry: MeterRegistry;
+  readonly journal: Journal;
+  readonly metrics: GatewayMetrics;
+  readonly rejections: RejectionLog;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly publishAck: (meterId: string, seq: number) => void;
+  /** After a commit attempt: `messages` staged messages are finished (journaled, or failed). */
+  readonly onSettled: (messages: number, committed: boolean) => void;
+}
+
+interface Staged {
+  readonly entry: JournalEntry;
+  readonly receivedAt: number;
+  readonly lastSeq: number;
+}
+
+const INITIAL_HEAD: ChainHead = Object.freeze({ seq: -1, hash: ZERO_HASH });
+
+/** A single reading's payload is a 10-element CBOR array (0x8a, then the version); a batch is an array of such arrays. */
+function isSingle(signed: SignedReadings): boolean {
+  return signed.readings.length === 1 && signed.sign1.payload[0] === 0x8a && signed.sign1.payload[1] !== 0x8a;
+}
+
+export class JournalStage {
+  /** Chain heads including readings staged but not yet committed. */
+  private readonly heads = new Map<string, ChainHead>();
+  /** Highest journaled (durable) seq per meter: what acks report. */
+  private readonly durable = new Map<string, number>();
+  /** Hashes of staged, uncommitted readings by `meter/seq`, for duplicate detection. */
+  private readonly uncommitted = new Map<string, Uint8Array>();
+  private group: Staged[] = [];
+  private readonly groupMeters = new Set<string>();
+  private readonly reack = new Set<string>();
+  private staged = 0;
+  private commitTimer: NodeJS.Timeout | undefined;
+  private commitImmediate: NodeJS.Immediate | undefined;
+
+  constructor(private readonly deps: JournalStageDeps) {
+    for (const [meterId, head] of deps.journal.heads()) {
+      this.heads.set(meterId, head);
+      this.durable.set(meterId, head.seq);
+    }
+  }
+
+  /** Readings staged and waiting for their group commit. */
+  get stagedReadings(): number {
+    return this.staged;
+  }
+
+  private headOf(meter: MeterRecord): ChainHead {
+    const ledgerHead = meter.lastSeq !== undefined && meter.lastReadingHash !== undefined ? { seq: meter.lastSeq, hash: meter.lastReadingHash } : undefined;
+    const local = this.heads.get(meter.id);
+    // Another gateway of the same fleet (shared subscription) may have put later readings on the ledger.
+    const head = local === undefined || (ledgerHead !== undefined && ledgerHead.seq > local.seq) ? (ledgerHead ?? INITIAL_HEAD) : local;
+    if (head !== local) this.heads.set(meter.id, head);
+    return head;
+  }
+
+  private ackValue(meter: MeterRecord | undefined, meterId: string): number {
+    return Math.max(this.durable.get(meterId) ?? -1, meter?.lastSeq ?? -1);
+  }
+
+  private ack(meterId: string, seq: number): void {
+    if (seq < 0) return;
+    this.deps.metrics.acksPublished.inc();
+    this.deps.publishAck(meterId, seq);
+  }
+
+  /** Acknowledges again (duplicates, replays): after the pending commit if the meter has one, else now. */
+  private reacknowledge(meter: MeterRecord): void {
+    if (this.groupMeters.has(meter.id)) this.reack.add(meter.id);
+    else this.ack(meter.id, this.ackValue(meter, meter.id));
+  }
+
+  /** Chain and plausibility of a verified message. `lastChance`: count a gap as a rejection instead of returning 'gap'. */
+  stage(message: VerifiedMessage, lastChance: boolean): StageResult {
+    const { meter, signed } = message;
+    const { rejections } = this.deps;
+    const readings = signed.readings;
+    // readingHash is SHA-256 of the reading's payload bytes; decodeReadingPayload guarantees they are canonical.
+    const hashes = isSingle(signed) ? [nodeSha256(signed.sign1.payload)] : readings.map((r) => nodeSha256(encodeReading(r)));
+    const outcome = checkChain(this.headOf(meter), readings, hashes, (seq) => this.uncommitted.get(`${meter.id}/${seq}`) ?? this.deps.journal.readingHash(meter.id, seq));
+    if (outcome.kind === 'duplicate') {
+      rejections.reject(RejectReason.DUPLICATE, meter.id, `seq ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} already journaled`, readings.length);
+      this.reacknowledge(meter);
+      return 'done';
+    }
+    if (outcome.kind === 'reject') {
+      if (outcome.reason === RejectReason.CHAIN_GAP && !lastChance) return 'gap';
+      rejections.reject(outcome.reason, meter.id, outcome.detail);
+      if (outcome.reason === RejectReason.STALE_SEQ) this.reacknowledge(meter);
+      return 'done';
+    }
+    const fresh = readings.slice(outcome.firstNew);
+    const nowS = Math.floor(this.deps.now() / 1000);
+    for (const reading of fresh) {
+      const future = checkNotFuture(reading, nowS, this.deps.config.maxFutureSkewS);
+      if (future !== undefined) {
+        rejections.reject(future.reason, meter.id, future.detail);
+        return 'done';
+      }
+    }
+    let quarantined = false;
+    for (const reading of fresh) {
+      const verdict = checkPlausible(reading, meter, message.attested);
+      if (verdict !== undefined) {
+        quarantined = true;
+        rejections.reject(verdict.reason, meter.id, `${verdict.detail} (quarantined)`);
+      }
+    }
+    if (outcome.skipped > 0) {
+      this.deps.metrics.seqSkipped.inc(undefined, outcome.skipped);
+      this.deps.logger.info({ meter: meter.id, skipped: outcome.skipped, seq: fresh[0]!.seq }, 'sequence numbers skipped; hash chain intact');
+    }
+    this.heads.set(meter.id, outcome.head);
+    const freshHashes = hashes.slice(outcome.firstNew);
+    for (let i = 0; i < fresh.length; i++) this.uncommitted.set(`${meter.id}/${fresh[i]!.seq}`, freshHashes[i]!);
+    this.group.push({
+      entry: {
+        meterId: meter.id,
+        role: meter.role,
+        cose: message.cose,
+        readings: fresh.map((r, i) => ({ seq: r.seq, hash: freshHashes[i]!, intervalStart: r.intervalStart, intervalLength: r.intervalLength })),
+        quarantined,
+        receivedMs: this.deps.now(),
+      },
+      receivedAt: message.receivedAt,
+      lastSeq: outcome.head.seq,
+    });
+    this.groupMeters.add(meter.id);
+    this.staged += fresh.length;
+    this.scheduleCommit();
+    return 'staged';
+  }
+
+  private scheduleCommit(): void {
+    const { commitMaxReadings, commitDelayMs } = this.deps.config;
+    if (this.staged >= commitMaxReadings || commitDelayMs === 0) this.commitImmediate ??= setImmediate(() => this.commit());
+    else this.commitTimer ??= setTimeout(() => this.commit(), commitDelayMs);
+  }
+
+  /** Commits what is staged now rather than after the group delay. */
+  commitSoon(): void {
+    if (this.group.length > 0) this.commitImmediate ??= setImmediate(() => this.commit());
+  }
+
+  /** Writes the staged group in one durable transaction, then acknowledges its meters. */
+  commit(): void {
+    if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
+    if (this.commitImmediate !== undefined) clearImmediate(this.commitImmediate);
+    this.commitTimer = undefined;
+    this.commitImmediate = undefined;
+    const group = this.group;
+    if (group.length === 0) return;
+    this.group = [];
+    const meters = new Set([...this.groupMeters, ...this.reack]);
+    this.groupMeters.clear();
+    this.reack.clear();
+    for (const s of group) {
+      this.staged -= s.entry.readings.length;
+      for (const r of s.entry.readings) this.uncommitted.delete(`${s.entry.meterId}/${r.seq}`);
+    }
+    const { metrics, journal } = this.deps;
+    const started = performance.now();
+    try {
+      journal.append(group.map((s) => s.entry));
+    } catch (error) {
+      this.commitFailed(group, error as Error);
+      return;
+    }
+    metrics.journalCommit.observe((performance.now() - started) / 1000);
+    for (const s of group) {
+      if (s.lastSeq > (this.durable.get(s.entry.meterId) ?? -1)) this.durable.set(s.entry.meterId, s.lastSeq);
+      if (!s.entry.quarantined) metrics.readingsAccepted.inc(undefined, s.entry.readings.length);
+    }
+    for (const meterId of meters) this.ack(meterId, this.ackValue(this.deps.registry.get(meterId), meterId));
+    const acked = performance.now();
+    for (const s of group) metrics.ingestLatency.observe((acked - s.receivedAt) / 1000);
+    this.deps.onSettled(group.length, true);
+  }
+
+  private commitFailed(group: Staged[], error: Error): void {
+    this.deps.metrics.journalErrors.inc();
+    this.deps.logger.error({ err: error, messages: group.length }, error instanceof JournalError ? error.message : `journal write failed: ${error.message}`);
+    for (const meterId of new Set(group.map((s) => s.entry.meterId))) {
+      const head = this.deps.journal.head(meterId);
+      if (head === undefined) this.heads.delete(meterId);
+      else this.heads.set(meterId, head);
+    }
+    for (const s of group) this.deps.rejections.reject(RejectReason.INTERNAL, s.entry.meterId, 'journal write failed; not acknowledged, the meter will resend');
+    this.deps.onSettled(group.length, false);
+  }
+
+  close(): void {
+    if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
+    if (this.commitImmediate !== undefined) clearImmediate(this.commitImmediate);
+  }
+}
