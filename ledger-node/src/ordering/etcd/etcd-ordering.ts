@@ -30,7 +30,7 @@ export interface EtcdOrderingOptions extends EtcdConnectionOptions {
   readonly maxInFlight?: number;
   /** How long a submit keeps retrying through failovers before it rejects (default 30 s). */
   readonly submitTimeoutMs?: number;
-  /** Deadline of a batch write's first attempt, doubled per retry (default 1000 ms). */
+  /** Deadline of a batch write's (and catch-up read's) first attempts, doubled on later retries (default 1000 ms). */
   readonly writeTimeoutMs?: number;
   /** Compaction period with a nodeId (default 10 s); 0 disables it. */
   readonly compactionIntervalMs?: number;
@@ -132,6 +132,7 @@ export function createEtcdOrdering(options: EtcdOrderingOptions): EtcdOrdering {
         },
         ...(onApplied ? { onApplied } : {}),
         watchStartTimeoutMs: Math.max(2000, options.callTimeoutMs ?? 3000),
+        readTimeoutMs: options.writeTimeoutMs ?? 1000,
       });
       subscriptions.add(subscription);
       return () => {

@@ -28,7 +28,7 @@ export interface SubmitterOptions {
   readonly maxInFlight: number;
   readonly submitTimeoutMs: number;
   /**
-   * Deadline of the first write attempt, doubled on each retry. A write sent while the
+   * Deadline of the first two write attempts, then doubled on each retry (up to 16x). A write sent while the
    * leader dies waits for it until the deadline (etcd answers "leader changed" only when its
    * own, much longer, request timeout fires), so this bounds the pause of a failover.
    */
@@ -105,7 +105,7 @@ export function createSubmitter(options: SubmitterOptions): Submitter {
     const started = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
-        const deadline = Date.now() + options.writeTimeoutMs * 2 ** Math.min(attempt, 4);
+        const deadline = Date.now() + options.writeTimeoutMs * 2 ** Math.min(Math.max(attempt - 1, 0), 4);
         const response = await client.kv.txn({
           compare: [{ key, target: 'Create', result: 'Equal', create_revision: 0 }],
           success: [{ request_put: { key, value } }],

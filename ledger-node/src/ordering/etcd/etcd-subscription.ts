@@ -36,6 +36,12 @@ export interface SubscriptionOptions {
   readonly logger: ClusterLogger;
   /** How long a watch may take to start before delivery falls back to a catch-up. */
   readonly watchStartTimeoutMs: number;
+  /**
+   * Deadline of a catch-up read, doubled after the second failed round (up to 8x). Reads are
+   * linearizable, so during an election they wait for the new leader; a short first deadline
+   * retries soon after it is there instead of waiting out the client's default.
+   */
+  readonly readTimeoutMs: number;
 }
 
 export interface Subscription {
@@ -65,6 +71,8 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
   const batchEnd = prefixRangeEnd(keys.batches);
   let cursor = options.after;
   let stopped = false;
+  let failures = 0;
+  const callOptions = (): { deadline: number } => ({ deadline: Date.now() + options.readTimeoutMs * 2 ** Math.min(Math.max(failures - 1, 0), 3) });
   let wake: (() => void) | undefined;
 
   async function deliverGroup(group: Group): Promise<void> {
@@ -94,7 +102,7 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
     let start: Buffer = batchPrefix;
     const entries: { key: Buffer; revision: number }[] = [];
     for (;;) {
-      const page = await client.kv.range({ key: start, range_end: batchEnd, keys_only: true, limit: KEY_PAGE, revision });
+      const page = await client.kv.range({ key: start, range_end: batchEnd, keys_only: true, limit: KEY_PAGE, revision }, callOptions());
       if (revision === 0) revision = Number(page.header.revision);
       for (const kv of page.kvs) {
         const modRevision = Number(kv.mod_revision);
@@ -109,7 +117,7 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
   }
 
   async function prunedAt(revision: number): Promise<number> {
-    const response = await client.kv.range({ key: Buffer.from(keys.pruned), revision });
+    const response = await client.kv.range({ key: Buffer.from(keys.pruned), revision }, callOptions());
     const value = response.kvs[0]?.value.toString();
     return value === undefined ? 0 : Number(value);
   }
@@ -124,7 +132,7 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
     if (pruned > revisionOf(cursor)) throw new HistoryPrunedError(revisionOf(cursor), pruned);
     for (let i = 0; i < entries.length && !stopped; i += VALUE_CHUNK) {
       const chunk = entries.slice(i, i + VALUE_CHUNK);
-      const response = await client.kv.txn({ compare: [], success: chunk.map((e) => ({ request_range: { key: e.key, revision } })), failure: [] });
+      const response = await client.kv.txn({ compare: [], success: chunk.map((e) => ({ request_range: { key: e.key, revision } })), failure: [] }, callOptions());
       for (let j = 0; j < chunk.length && !stopped; j++) {
         const kv: IKeyValue | undefined = response.responses[j]?.response_range.kvs[0];
         if (kv === undefined) throw new HistoryPrunedError(revisionOf(cursor), chunk[j]!.revision);
@@ -181,7 +189,6 @@ export function startSubscription(options: SubscriptionOptions): Subscription {
   }
 
   async function run(): Promise<void> {
-    let failures = 0;
     while (!stopped) {
       try {
         const revision = await catchUp();
