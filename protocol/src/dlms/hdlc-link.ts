@@ -109,6 +109,11 @@ export class HdlcLink {
     return this.#params;
   }
 
+  /** The peer's address (a server learns it from the SNRM). */
+  get remote(): HdlcAddress | undefined {
+    return this.#remote;
+  }
+
   get busy(): boolean {
     return this.#waiting !== 'none';
   }

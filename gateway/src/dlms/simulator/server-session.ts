@@ -28,7 +28,7 @@ export class ServerSession {
   readonly #meter: MeterModel;
   readonly #clientSap: number;
   #state: State = 'idle';
-  #ciphered = false;
+  #cipheredContext = false;
   #clientTitle: Uint8Array | undefined;
   #clientMaxPdu = 0xffff;
   #ctos: Uint8Array | undefined;
@@ -58,7 +58,7 @@ export class ServerSession {
         return encodeRelease('RLRE', { reason: 0 });
       }
       if (isCipheredApdu(tag)) return this.#ciphered(apdu);
-      if (this.#state === 'idle' || this.#ciphered) return exception(ExceptionStateError.SERVICE_NOT_ALLOWED, ExceptionServiceError.OPERATION_NOT_POSSIBLE);
+      if (this.#state === 'idle' || this.#cipheredContext) return exception(ExceptionStateError.SERVICE_NOT_ALLOWED, ExceptionServiceError.OPERATION_NOT_POSSIBLE);
       return this.#service(apdu);
     } catch (error) {
       if (error instanceof DlmsError) return exception(ExceptionStateError.SERVICE_NOT_ALLOWED, ExceptionServiceError.OTHER_REASON);
@@ -135,7 +135,7 @@ export class ServerSession {
       this.#stoc = new Uint8Array(randomBytes(16));
     }
     this.#policy = policy;
-    this.#ciphered = ciphered;
+    this.#cipheredContext = ciphered;
     this.#clientTitle = aarq.callingApTitle;
     this.#dedicatedKey = initiate.dedicatedKey;
     this.#clientMaxPdu = initiate.maxReceivePduSize === 0 ? 0xffff : initiate.maxReceivePduSize;
@@ -150,7 +150,7 @@ export class ServerSession {
   }
 
   #ciphered(apdu: Uint8Array): Uint8Array {
-    if (this.#state === 'idle' || !this.#ciphered) return exception(ExceptionStateError.SERVICE_NOT_ALLOWED, ExceptionServiceError.OPERATION_NOT_POSSIBLE);
+    if (this.#state === 'idle' || !this.#cipheredContext) return exception(ExceptionStateError.SERVICE_NOT_ALLOWED, ExceptionServiceError.OPERATION_NOT_POSSIBLE);
     let d;
     try {
       d = decipherApdu(apdu, { keys: this.#keys(), dedicatedKey: this.#dedicatedKey, peerSystemTitle: this.#clientTitle });
