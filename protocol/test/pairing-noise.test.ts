@@ -4,7 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { fromHex, toHex } from '../src/bytes.js';
-import { CipherState, chachaNonce, HandshakeState, NK, noiseHkdf, PairingError, protocolName, x25519KeyPair } from '../src/pairing/index.js';
+import fc from 'fast-check';
+import { x25519 as nobleX25519 } from '@noble/curves/ed25519.js';
+import { CipherState, chachaNonce, dh, HandshakeState, NK, noiseHkdf, PairingError, protocolName, x25519KeyPair } from '../src/pairing/index.js';
 
 interface VectorMessage { payload: string; ciphertext: string }
 interface Vector {
@@ -52,6 +54,23 @@ for (const source of sources) {
     });
   }
 }
+
+t.test('X25519: RFC 7748 §6.1 Diffie-Hellman vector, and agreement with @noble/curves x25519', (t) => {
+  const alice = x25519KeyPair(fromHex('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a'));
+  const bob = x25519KeyPair(fromHex('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb'));
+  t.equal(toHex(alice.publicKey), '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
+  t.equal(toHex(bob.publicKey), 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
+  t.equal(toHex(dh(alice, bob.publicKey)), '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742');
+  t.equal(toHex(dh(bob, alice.publicKey)), '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742');
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), (a, b) => {
+      const pub = x25519KeyPair(b).publicKey;
+      return toHex(x25519KeyPair(a).publicKey) === toHex(nobleX25519.getPublicKey(a)) && toHex(dh(x25519KeyPair(a), pub)) === toHex(nobleX25519.getSharedSecret(a, pub));
+    }),
+    { numRuns: 20 },
+  );
+  t.end();
+});
 
 t.test('HKDF of §4.3 matches RFC 5869 HKDF-SHA256 with empty info (RFC 5869 A.1 inputs)', async (t) => {
   const { hkdf } = await import('@noble/hashes/hkdf.js');

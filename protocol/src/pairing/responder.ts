@@ -38,7 +38,7 @@ export interface ResponderPolicy {
   readonly backoffBaseMs: number;
   /** Time the staged provisioning has to get its first reading acknowledged. */
   readonly failSafeMs: number;
-  /** A session without traffic for this long is dropped. */
+  /** A session without traffic for this long is dropped (not while provisioning is staged). */
   readonly sessionIdleMs: number;
 }
 
@@ -187,7 +187,9 @@ function advanceTime(step: Step, at: number): void {
     step.effects.push({ type: 'window', open: false });
     if (step.s.staged === null) endSession(step, true);
   }
-  if (session !== null && step.s.session !== null && now - step.s.session.lastActivity >= config.policy.sessionIdleMs) endSession(step, true);
+  // While provisioning is staged the session stays up, so the commit or rollback reaches the technician.
+  const idle = step.s.session !== null && now - step.s.session.lastActivity >= config.policy.sessionIdleMs;
+  if (session !== null && idle && step.s.staged === null) endSession(step, true);
 }
 
 function windowRefusal(s: ResponderState): { code: PairingErrorCode; reason: string; details: PairingErrorDetails } | null {

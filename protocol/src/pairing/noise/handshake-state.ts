@@ -12,7 +12,7 @@
  * Pure: randomness is injected (a fixed ephemeral for test vectors, or a `random` function
  * provided by the host); no async, no host globals.
  */
-import { x25519 } from '@noble/curves/ed25519.js';
+import { x25519 } from './x25519.js';
 import { concatBytes } from '../../bytes.js';
 import { PairingError, PairingErrorCode } from '../errors.js';
 import { type CipherState, MAX_NOISE_MESSAGE, TAG_BYTES } from './cipher-state.js';
