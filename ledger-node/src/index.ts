@@ -11,3 +11,4 @@ export { createLedgerServer } from './http/server.js';
 export { startLedgerNode, type StartLedgerNodeOptions, type RunningLedgerNode } from './start.js';
 export * from './certificate/index.js';
 export { LedgerWorld, type Actor, type SimMeter, type LedgerWorldOptions } from './sim/ledger-world.js';
+export * from './cluster/index.js';
