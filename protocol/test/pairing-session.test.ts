@@ -177,6 +177,20 @@ t.test('replayed handshake message 1 is REPLAYED, without any crypto', (t) => {
   t.end();
 });
 
+t.test('replayed handshake message 2 (from an earlier session) fails the technician with BAD_HANDSHAKE', (t) => {
+  const rig = new PairingRig(bleFraming());
+  pairToStaged(rig);
+  const oldHs2 = rig.meterOut[0]!;
+  rig.techEffects.length = 0;
+  rig.startTechnician();
+  rig.link.a.drain();
+  rig.link.b.drain();
+  rig.techEvent({ type: 'frame', bytes: oldHs2 });
+  t.match(rig.techFailure()?.error, { code: 'BAD_HANDSHAKE' });
+  t.equal(rig.tech!.keys, null, 'no channel keys from a replayed message');
+  t.end();
+});
+
 t.test('replayed transport message is REPLAYED and ends the session', (t) => {
   const rig = new PairingRig(bleFraming());
   pairToStaged(rig);
