@@ -3,7 +3,7 @@
  * modules left as imports) and self-contained scripts for `runInXs` (IIFE), used by the
  * XS tests and the benchmark.
  */
-import { build, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 /** Modules the Moddable SDK provides on the device. */
@@ -46,15 +46,15 @@ export const protocolTreeShakePlugin: Plugin = {
   },
 };
 
-const neutral = { bundle: true, platform: 'neutral', mainFields: ['module', 'main'], target: 'es2022', write: false, legalComments: 'none' } as const;
+const neutral: BuildOptions = { bundle: true, platform: 'neutral', mainFields: ['module', 'main'], target: 'es2022', write: false, legalComments: 'none' };
 
 export async function bundleDevice(options: { minify?: boolean; plugins?: Plugin[] } = {}): Promise<DeviceBundle> {
   const result = await build({
     ...neutral, entryPoints: [DEVICE_ENTRY], format: 'esm', minify: options.minify ?? true, external: [...MODDABLE_MODULES], metafile: true,
     plugins: options.plugins ?? [cborLitePlugin, protocolTreeShakePlugin],
   });
-  const code = result.outputFiles[0]!.text;
-  const output = Object.values(result.metafile.outputs)[0]!;
+  const code = result.outputFiles![0]!.text;
+  const output = Object.values(result.metafile!.outputs)[0]!;
   const inputs = Object.entries(output.inputs).map(([file, info]) => [file, info.bytesInOutput] as const).sort((a, b) => b[1] - a[1]);
   return { code, bytes: Buffer.byteLength(code), inputs };
 }
@@ -62,5 +62,5 @@ export async function bundleDevice(options: { minify?: boolean; plugins?: Plugin
 /** A script for `runInXs`: `entry` bundled with everything it imports (with cbor-lite, as on the device, unless `cborX`). */
 export async function bundleXsScript(entry: string, options: { cborX?: boolean } = {}): Promise<string> {
   const result = await build({ ...neutral, entryPoints: [entry], format: 'iife', minify: false, plugins: options.cborX ? [protocolTreeShakePlugin] : [cborLitePlugin, protocolTreeShakePlugin] });
-  return result.outputFiles[0]!.text;
+  return result.outputFiles![0]!.text;
 }
