@@ -24,6 +24,11 @@ export interface SecurityOptions {
   readonly invocationCounter?: number;
   /** Proposed dedicated key (unicast), used for ded- ciphering after the association. */
   readonly dedicatedKey?: Uint8Array;
+  /**
+   * false: plain LN context, the keys serve HLS-GMAC authentication only; true (default): the
+   * ciphered LN context, every xDLMS APDU protected.
+   */
+  readonly cipherApdus?: boolean;
 }
 
 export interface AssociationOptions {
@@ -60,23 +65,24 @@ const MECHANISM: Record<Authentication, number> = { none: AuthenticationMechanis
 export function buildAarq(options: AssociationOptions, invocationCounter: number, randomBytes: (n: number) => Uint8Array): AarqPlan {
   const authentication = options.authentication ?? 'none';
   const security = options.security;
+  const ciphered = security !== undefined && security.cipherApdus !== false;
   if (authentication === 'hls-gmac' && security === undefined) throw new TypeError('HLS-GMAC needs security options: the client system title and the keys');
   if (authentication === 'lls' && options.password === undefined) throw new TypeError('LLS needs a password');
   const initiate = encodeInitiateRequest({
-    dedicatedKey: security?.dedicatedKey,
+    dedicatedKey: ciphered ? security?.dedicatedKey : undefined,
     conformance: options.conformance ?? DEFAULT_CLIENT_CONFORMANCE,
     maxReceivePduSize: options.maxReceivePduSize ?? 0xffff,
   });
   let userInformation = initiate;
   let usedInvocationCounter: number | undefined;
-  if (security !== undefined) {
+  if (ciphered) {
     usedInvocationCounter = invocationCounter;
     userInformation = cipherApdu(initiate, {
       style: 'service-specific',
-      securityControl: security.securityControl ?? 0x30,
-      systemTitle: security.systemTitle,
+      securityControl: security!.securityControl ?? 0x30,
+      systemTitle: security!.systemTitle,
       invocationCounter,
-      keys: security.keys,
+      keys: security!.keys,
     });
   }
   let value: Uint8Array | undefined;
@@ -84,7 +90,7 @@ export function buildAarq(options: AssociationOptions, invocationCounter: number
   if (authentication === 'lls') value = typeof options.password === 'string' ? new TextEncoder().encode(options.password) : options.password;
   if (authentication === 'hls-gmac') value = challenge = randomBytes(16);
   const aarq = encodeAarq({
-    applicationContext: security === undefined ? ApplicationContext.LN : ApplicationContext.LN_CIPHERED,
+    applicationContext: ciphered ? ApplicationContext.LN_CIPHERED : ApplicationContext.LN,
     callingApTitle: security?.systemTitle,
     mechanism: MECHANISM[authentication] as 0,
     callingAuthenticationValue: value,

@@ -299,15 +299,16 @@ export class DlmsSession {
   /** One request/response, ciphered in a ciphered context; exception responses become errors. */
   async #exchange(plain: Uint8Array, onProgress?: ProgressListener, doneBytes = 0, block = 1): Promise<Uint8Array> {
     const security = this.#options.security;
+    const ciphered = security !== undefined && security.cipherApdus !== false && this.#associated;
     let apdu = plain;
-    if (security !== undefined && this.#associated) {
+    if (ciphered) {
       apdu = cipherApdu(plain, {
-        style: security.ciphering ?? 'service-specific',
-        dedicated: security.dedicatedKey !== undefined,
-        securityControl: security.securityControl ?? 0x30,
-        systemTitle: security.systemTitle,
+        style: security!.ciphering ?? 'service-specific',
+        dedicated: security!.dedicatedKey !== undefined,
+        securityControl: security!.securityControl ?? 0x30,
+        systemTitle: security!.systemTitle,
         invocationCounter: this.#ic++,
-        keys: security.dedicatedKey === undefined ? security.keys : { ...security.keys, encryptionKey: security.dedicatedKey },
+        keys: security!.dedicatedKey === undefined ? security!.keys : { ...security!.keys, encryptionKey: security!.dedicatedKey },
       });
     }
     const progress = onProgress === undefined ? undefined : (n: number) => onProgress({ bytes: doneBytes + n, blocks: block });
@@ -320,7 +321,7 @@ export class DlmsSession {
       }
       this.#serverIc = deciphered.invocationCounter;
       answer = deciphered.apdu;
-    } else if (security !== undefined && this.#associated && answer[0] !== ApduTag.EXCEPTION_RESPONSE) {
+    } else if (ciphered && answer[0] !== ApduTag.EXCEPTION_RESPONSE) {
       throw new SecurityError('DLMS_SECURITY_UNSUPPORTED', `the meter answered a ciphered request with a plain ${apduName(answer[0])}`);
     }
     if (answer[0] === ApduTag.EXCEPTION_RESPONSE) this.#exception(answer, apduName(plain[0]));
