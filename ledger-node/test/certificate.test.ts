@@ -60,22 +60,23 @@ t.test('certificate application over HTTP', async (t) => {
   });
 
   await t.test('tampered certificates are refused', async (t) => {
-    const clone = (): CertificateApplication => JSON.parse(JSON.stringify(certificate)) as CertificateApplication;
-    const cases: Array<[string, (c: CertificateApplication) => void]> = [
-      ['readable share inflated', (c) => ((c.claim as { renewablePercent: number }).renewablePercent = 40)],
-      ['readable totals differ from the signed claim', (c) => ((c.claim as { renewableWh: number }).renewableWh = 190_000)],
+    type Loose = { claim: Record<string, unknown>; signed: string; evidence: { events: Array<{ proof: string[]; bytes: string }>; txs: Array<{ bytes: string }> } };
+    const clone = (): Loose => JSON.parse(JSON.stringify(certificate)) as Loose;
+    const cases: Array<[string, (c: Loose) => void]> = [
+      ['readable share inflated', (c) => (c.claim['renewablePercent'] = 40)],
+      ['readable totals differ from the signed claim', (c) => (c.claim['renewableWh'] = 190_000)],
       ['a signature byte flipped', (c) => {
         const bytes = fromHex(c.signed);
         bytes[bytes.length - 1]! ^= 1;
-        (c as { signed: string }).signed = toHex(bytes);
+        c.signed = toHex(bytes);
       }],
       ['a proof step altered', (c) => {
         const item = c.evidence.events[0]!;
-        (item as { proof: string[] }).proof = item.proof.length > 0 ? ['00'.repeat(32), ...item.proof.slice(1)] : ['00'.repeat(32)];
+        item.proof = item.proof.length > 0 ? ['00'.repeat(32), ...item.proof.slice(1)] : ['00'.repeat(32)];
       }],
-      ['an oil allocation dropped from the evidence', (c) => (c.evidence as { events: unknown[] }).events.pop()],
+      ['an oil allocation dropped from the evidence', (c) => c.evidence.events.pop()],
       ['a producer reading left out', (c) => {
-        (c.evidence as { txs: Array<{ bytes: string }> }).txs = c.evidence.txs.filter((x) => !x.bytes.includes(toHex(new TextEncoder().encode('issue-asset'))));
+        c.evidence.txs = c.evidence.txs.filter((x) => !x.bytes.includes(toHex(new TextEncoder().encode('issue-asset'))));
       }],
     ];
     for (const [name, mutate] of cases) {

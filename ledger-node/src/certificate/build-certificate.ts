@@ -85,9 +85,9 @@ export function buildCertificate(source: CertificateSource, consumer: string, pe
     events.push(proofs.item(stored.height, stored.index, stored.bytes, 'event'));
     if (event.kind !== 'allocate') continue;
     allocations.push(event);
-    const root = state.assets.get(event.root);
-    const source = root === undefined ? undefined : store.tx(root.sourceTx);
-    if (source === undefined) throw new Error(`source transaction of asset ${event.root} is missing`);
+    const piece = state.assets.get(event.assetId);
+    const source = piece === undefined ? undefined : store.tx(piece.sourceTx);
+    if (source === undefined) throw new Error(`source transaction of asset ${event.assetId} is missing`);
     addTx(source.height, source.index);
     addRegistration(event.meterId);
   }

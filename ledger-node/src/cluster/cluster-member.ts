@@ -11,9 +11,10 @@
  *   const member = await openClusterMember({ ...ledgerNodeOptions, etcd: { endpoints, nodeId } });
  */
 import { LedgerNode, type LedgerNodeOptions } from '../node/ledger-node.js';
-import { createEtcdOrdering, type EtcdOrdering, type EtcdOrderingOptions } from '../ordering/etcd/etcd-ordering.js';
+import { createEtcdOrdering, DEFAULT_MAX_GROUP_BYTES, type EtcdOrdering, type EtcdOrderingOptions } from '../ordering/etcd/etcd-ordering.js';
 import { silentLogger, type ClusterLogger } from '../ordering/etcd/logger.js';
 import type { Ordering } from '../ordering/ordering.js';
+import { splitLargeSubmits } from './split-submits.js';
 import { startDivergenceMonitor, type DivergenceMonitor, type DivergenceStatus } from './divergence-monitor.js';
 
 export interface ClusterMemberOptions extends Omit<LedgerNodeOptions, 'ordering'> {
@@ -56,7 +57,8 @@ export async function openClusterMember(options: ClusterMemberOptions): Promise<
   const ordering = createEtcdOrdering({ ...options.etcd, logger, appliedTracking: 'manual' });
   let node: LedgerNode;
   try {
-    node = await LedgerNode.open({ ...options, ordering: options.wrapOrdering ? options.wrapOrdering(ordering) : ordering });
+    const fitted = splitLargeSubmits(ordering, options.etcd.maxGroupBytes ?? DEFAULT_MAX_GROUP_BYTES);
+    node = await LedgerNode.open({ ...options, ordering: options.wrapOrdering ? options.wrapOrdering(fitted) : fitted });
   } catch (error) {
     await ordering.close();
     throw error;

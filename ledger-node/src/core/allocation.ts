@@ -43,11 +43,8 @@ export function allocateInterval(state: LedgerState, intermediary: string, close
 }
 
 /** The methods a contract accepts, ascending. */
-export function contractMethods(state: LedgerState, contract: Contract): number[] {
-  if (contract.providers.length === 0) return [...ALL_METHODS];
-  const methods = new Set<number>();
-  for (const provider of contract.providers) for (const m of state.providerMethods(provider)) methods.add(m);
-  return [...methods].sort((a, b) => a - b);
+export function contractMethods(state: LedgerState, contract: Contract): readonly number[] {
+  return state.contractMethods(contract, ALL_METHODS);
 }
 
 /**
@@ -142,7 +139,7 @@ function takeFrom(run: CloseRun, heap: AssetHeap, owner: string, method: number,
     piece.status = AssetStatus.ALLOCATED;
     piece.consumer = usage.consumer;
     piece.usageInterval = usage.intervalStart;
-    state.touch(RecordKind.ASSET, piece.id);
+    state.touch(RecordKind.ASSET, piece.id, piece);
     state.addHistory(usage.consumer, method, piece.wh);
     run.events.push({
       kind: 'allocate', intermediary: run.intermediary, consumer: usage.consumer, closeInterval: run.closeInterval, usageInterval: usage.intervalStart,

@@ -1,6 +1,8 @@
 /**
  * The two ways an asset moves (DESIGN §7): split into a taken piece and a remainder, and
- * change of owner. Wh is conserved exactly: the pieces partition the parent's range.
+ * change of owner. Wh is conserved exactly: the pieces partition the parent's range. A split
+ * asset is replaced by its pieces (its record is removed): its root and range, carried by
+ * every piece, are its whole lineage.
  */
 import { pieceId } from './asset-id.js';
 import type { LedgerState } from './state.js';
@@ -12,10 +14,10 @@ import { AssetStatus, type Asset } from './types.js';
  */
 export function splitAsset(state: LedgerState, asset: Asset, wh: number): { taken: Asset; rest: Asset } {
   if (!(wh > 0 && wh < asset.wh)) throw new RangeError(`split of ${asset.wh} Wh at ${wh}`);
-  asset.status = AssetStatus.SPLIT;
-  state.assetChanged(asset);
-  const piece = (offset: number, size: number): Asset => ({
-    ...asset, id: pieceId(asset.root, offset, size), offset, wh: size, status: AssetStatus.OPEN, consumer: undefined, usageInterval: undefined,
+  state.removeAsset(asset);
+  // `$epoch: 0`: a piece is a new record even though it copies its parent's fields.
+  const piece = (offset: number, size: number): Asset & { $epoch: number } => ({
+    ...asset, id: pieceId(asset.root, offset, size), offset, wh: size, status: AssetStatus.OPEN, consumer: undefined, usageInterval: undefined, $epoch: 0,
   });
   const taken = piece(asset.offset, wh);
   const rest = piece(asset.offset + wh, asset.wh - wh);

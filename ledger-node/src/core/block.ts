@@ -62,26 +62,39 @@ export function initialStateRoot(genesisHashHex: string): string {
   return toHex(sha256(utf8(`wattledger-state-v1:${genesisHashHex}`)));
 }
 
-/** H(previous root || for each change: kind NUL key NUL, u32 length (0xffffffff: deleted), bytes). */
-export function nextStateRoot(previous: string, changes: readonly StateChange[]): string {
-  const heads = changes.map((c) => utf8(`${c.kind}\u0000${c.key}\u0000`));
+/** Hash function for large inputs (the state root); SHA-256. The node injects node:crypto's. */
+export type BulkHash = (bytes: Uint8Array) => Uint8Array;
+
+/**
+ * H(previous root || for each change: kind NUL key NUL, u32 BE length (0xffffffff: deleted),
+ * record bytes). Kinds and keys are ASCII (hex ids, digits, '|').
+ */
+export function nextStateRoot(previous: string, changes: readonly StateChange[], hash: BulkHash = sha256): string {
   let size = 32;
-  changes.forEach((c, i) => (size += heads[i]!.length + 4 + (c.value?.length ?? 0)));
+  for (const c of changes) size += c.kind.length + c.key.length + 6 + (c.value?.length ?? 0);
   const input = new Uint8Array(size);
   const view = new DataView(input.buffer);
   input.set(fromHex(previous), 0);
   let offset = 32;
-  changes.forEach((c, i) => {
-    input.set(heads[i]!, offset);
-    offset += heads[i]!.length;
+  const ascii = (text: string): void => {
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 127) throw new RangeError(`state key is not ASCII: ${JSON.stringify(text)}`);
+      input[offset++] = code;
+    }
+    input[offset++] = 0;
+  };
+  for (const c of changes) {
+    ascii(c.kind);
+    ascii(c.key);
     view.setUint32(offset, c.value === null ? 0xffffffff : c.value.length);
     offset += 4;
     if (c.value !== null) {
       input.set(c.value, offset);
       offset += c.value.length;
     }
-  });
-  return toHex(sha256(input));
+  }
+  return toHex(hash(input));
 }
 
 export interface BuiltBlock {
@@ -93,7 +106,7 @@ export interface BuiltBlock {
   readonly eventBytes: Uint8Array[];
 }
 
-export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: readonly StateChange[] }): BuiltBlock {
+export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: readonly StateChange[]; bulkHash?: BulkHash }): BuiltBlock {
   const txLeaves = args.outcomes.map((o) => leafHash(txLeafEntry(o)));
   const eventBytes: Uint8Array[] = [];
   for (const outcome of args.outcomes) for (const event of outcome.events) eventBytes.push(encodeEvent(event));
@@ -107,7 +120,7 @@ export function buildBlock(args: { chainId: string; height: number; prevHash: st
     txRoot: toHex(new MerkleTree(txLeaves).root()),
     eventCount: eventLeaves.length,
     eventsRoot: toHex(new MerkleTree(eventLeaves).root()),
-    stateRoot: nextStateRoot(args.prevStateRoot, args.changes),
+    stateRoot: nextStateRoot(args.prevStateRoot, args.changes, args.bulkHash),
   };
   return { header, hash: blockHash(header), txLeaves, eventLeaves, eventBytes };
 }

@@ -23,7 +23,10 @@ export interface StateChange {
   readonly value: Uint8Array | null;
 }
 
-const KIND_ORDER: readonly RecordKind[] = Object.values(RecordKind);
+/** Records carry the block epoch in which they were last logged. */
+interface Tracked {
+  $epoch?: number;
+}
 
 export class LedgerState {
   readonly parties = new Map<string, Party>();
@@ -41,51 +44,49 @@ export class LedgerState {
   // Derived indexes.
   private readonly pools = new Map<string, Map<number, AssetHeap>>();
   private readonly granularPools = new Map<string, AssetHeap>();
+  private granularIndexed = false;
+  /** Bumped whenever a producer meter is added: invalidates cached contract methods. */
+  private providerVersion = 0;
+  private readonly contractMethodCache = new WeakMap<Contract, { version: number; methods: readonly number[] }>();
   private readonly providerMethodIndex = new Map<string, Set<number>>();
   private readonly pendingIndex = new Map<string, Map<string, PendingUsage>>();
   private lenderIndex = new Map<string, Lender[]>();
   /** Latest closed interval over all intermediaries: the ledger's notion of "now" for expiry. */
   ledgerTime = 0;
 
-  private dirty = new Map<RecordKind, Set<string>>(KIND_ORDER.map((k) => [k, new Set<string>()]));
+  /**
+   * Changes since the last block, in order of first touch: the record object (encoded when
+   * the block ends, so it carries its final value) or null for a deletion. A record object is
+   * logged once per block (its `$epoch` mark); a deleted-then-recreated key is logged again,
+   * so replaying the log in order gives the final state.
+   */
+  private changeLog: Array<{ kind: RecordKind; key: string; record: Tracked | null }> = [];
+  private epoch = 1;
 
   constructor(readonly genesis: Genesis) {}
 
-  touch(kind: RecordKind, key: string): void {
-    this.dirty.get(kind)!.add(key);
+  /** Logs a changed record (once per block; see `changeLog`). */
+  touch<K extends RecordKind>(kind: K, key: string, record: RecordTypes[K]): void {
+    const tracked = record as Tracked;
+    if (tracked.$epoch === this.epoch) return;
+    tracked.$epoch = this.epoch;
+    this.changeLog.push({ kind, key, record: tracked });
   }
 
-  /** The changes since the last call, in a deterministic order (kind, then first touch). */
+  private touchDeleted(kind: RecordKind, key: string): void {
+    this.changeLog.push({ kind, key, record: null });
+  }
+
+  /** The changes since the last call, in the order they were first made (a function of the log). */
   takeChanges(): StateChange[] {
-    const changes: StateChange[] = [];
-    for (const kind of KIND_ORDER) {
-      const keys = this.dirty.get(kind)!;
-      for (const key of keys) {
-        const record = this.record(kind, key);
-        changes.push({ kind, key, value: record === undefined ? null : encodeRecord(kind, record as never) });
-      }
-      keys.clear();
-    }
-    return changes;
+    const log = this.changeLog;
+    this.changeLog = [];
+    this.epoch++;
+    return log.map(({ kind, key, record }) => ({ kind, key, value: record === null ? null : encodeRecord(kind, record as never) }));
   }
 
   hasChanges(): boolean {
-    for (const keys of this.dirty.values()) if (keys.size > 0) return true;
-    return false;
-  }
-
-  private record(kind: RecordKind, key: string): RecordTypes[RecordKind] | undefined {
-    switch (kind) {
-      case RecordKind.PARTY: return this.parties.get(key);
-      case RecordKind.METER: return this.meters.get(key);
-      case RecordKind.ASSET: return this.assets.get(key);
-      case RecordKind.CONTRACT: return this.contracts.get(key);
-      case RecordKind.POLICY: return this.policies.get(key);
-      case RecordKind.HISTORY: return this.histories.get(key);
-      case RecordKind.USAGE: return this.usage.get(key);
-      case RecordKind.CLOCK: return this.clocks.get(key);
-      case RecordKind.CERTIFICATE_REQUEST: return this.certificateRequests.get(key);
-    }
+    return this.changeLog.length > 0;
   }
 
   /** Restores one stored record (snapshot load); indexes follow. */
@@ -113,7 +114,7 @@ export class LedgerState {
 
   putParty(party: Party, mark = true): void {
     this.parties.set(party.id, party);
-    if (mark) this.touch(RecordKind.PARTY, party.id);
+    if (mark) this.touch(RecordKind.PARTY, party.id, party);
   }
 
   putMeter(meter: Meter, mark = true): void {
@@ -121,9 +122,12 @@ export class LedgerState {
     if (meter.role === 'producer') {
       let methods = this.providerMethodIndex.get(meter.owner);
       if (methods === undefined) this.providerMethodIndex.set(meter.owner, (methods = new Set()));
-      methods.add(meter.productionMethod);
+      if (!methods.has(meter.productionMethod)) {
+        methods.add(meter.productionMethod);
+        this.providerVersion++;
+      }
     }
-    if (mark) this.touch(RecordKind.METER, meter.id);
+    if (mark) this.touch(RecordKind.METER, meter.id, meter);
   }
 
   /** Production methods of the producer meters a provider owns, ascending. */
@@ -131,23 +135,45 @@ export class LedgerState {
     return [...(this.providerMethodIndex.get(provider) ?? [])].sort((a, b) => a - b);
   }
 
+  /** The production methods a contract accepts, ascending (every method when it selects no provider). */
+  contractMethods(contract: Contract, allMethods: readonly number[]): readonly number[] {
+    const cached = this.contractMethodCache.get(contract);
+    if (cached !== undefined && cached.version === this.providerVersion) return cached.methods;
+    let methods: readonly number[];
+    if (contract.providers.length === 0) methods = allMethods;
+    else {
+      const set = new Set<number>();
+      for (const provider of contract.providers) for (const m of this.providerMethodIndex.get(provider) ?? []) set.add(m);
+      methods = [...set].sort((a, b) => a - b);
+    }
+    this.contractMethodCache.set(contract, { version: this.providerVersion, methods });
+    return methods;
+  }
+
   /** Adds or replaces an asset; open assets enter their owner's pools unless `pooled` is false. */
   putAsset(asset: Asset, mark = true, pooled = true): void {
     this.assets.set(asset.id, asset);
     if (pooled && asset.status === AssetStatus.OPEN) this.pool(asset.owner, asset.method, asset.intervalStart, asset);
-    if (mark) this.touch(RecordKind.ASSET, asset.id);
+    if (mark) this.touch(RecordKind.ASSET, asset.id, asset);
+  }
+
+  /** Removes a split asset (its pool entries go stale). */
+  removeAsset(asset: Asset): void {
+    this.assets.delete(asset.id);
+    (asset as Tracked).$epoch = 0;
+    this.touchDeleted(RecordKind.ASSET, asset.id);
   }
 
   /** Marks an existing asset changed; call after mutating owner or status. */
   assetChanged(asset: Asset): void {
     if (asset.status === AssetStatus.OPEN) this.pool(asset.owner, asset.method, asset.intervalStart, asset);
-    this.touch(RecordKind.ASSET, asset.id);
+    this.touch(RecordKind.ASSET, asset.id, asset);
   }
 
   private pool(owner: string, method: number, intervalStart: number, asset: Asset): void {
     const entry = { expiry: asset.expiry, id: asset.id };
     this.poolHeap(owner, method).push(entry);
-    this.granularHeap(owner, method, intervalStart).push(entry);
+    if (this.granularIndexed) this.granularHeap(owner, method, intervalStart).push(entry);
   }
 
   poolHeap(owner: string, method: number): AssetHeap {
@@ -158,7 +184,17 @@ export class LedgerState {
     return heap;
   }
 
+  /**
+   * Pool of one production interval (granular matching). Built on first use from the open
+   * assets, then kept up to date; pop order is the same either way (total order).
+   */
   granularHeap(owner: string, method: number, intervalStart: number): AssetHeap {
+    if (!this.granularIndexed) {
+      this.granularIndexed = true;
+      for (const asset of this.assets.values()) {
+        if (asset.status === AssetStatus.OPEN) this.granularHeap(asset.owner, asset.method, asset.intervalStart).push({ expiry: asset.expiry, id: asset.id });
+      }
+    }
     const key = `${owner}|${method}|${intervalStart}`;
     let heap = this.granularPools.get(key);
     if (heap === undefined) this.granularPools.set(key, (heap = new AssetHeap()));
@@ -167,13 +203,13 @@ export class LedgerState {
 
   putContract(contract: Contract, mark = true): void {
     this.contracts.set(contract.consumer, contract);
-    if (mark) this.touch(RecordKind.CONTRACT, contract.consumer);
+    if (mark) this.touch(RecordKind.CONTRACT, contract.consumer, contract);
   }
 
   putPolicy(policy: TransferPolicy, mark = true): void {
     this.policies.set(policy.intermediary, policy);
     this.rebuildLenders();
-    if (mark) this.touch(RecordKind.POLICY, policy.intermediary);
+    if (mark) this.touch(RecordKind.POLICY, policy.intermediary, policy);
   }
 
   /** Intermediaries whose policy lets `borrower` take assets, by (priority, lender id). */
@@ -212,7 +248,7 @@ export class LedgerState {
       history.byMethod.set(method, (history.byMethod.get(method) ?? 0) + wh);
       if (isRenewable(method)) history.renewableWh += wh;
     }
-    this.touch(RecordKind.HISTORY, consumer);
+    this.touch(RecordKind.HISTORY, consumer, history);
   }
 
   putUsage(usage: PendingUsage, mark = true): void {
@@ -220,13 +256,14 @@ export class LedgerState {
     let pending = this.pendingIndex.get(usage.intermediary);
     if (pending === undefined) this.pendingIndex.set(usage.intermediary, (pending = new Map()));
     pending.set(usage.key, usage);
-    if (mark) this.touch(RecordKind.USAGE, usage.key);
+    if (mark) this.touch(RecordKind.USAGE, usage.key, usage);
   }
 
   deleteUsage(usage: PendingUsage): void {
     this.usage.delete(usage.key);
     this.pendingIndex.get(usage.intermediary)?.delete(usage.key);
-    this.touch(RecordKind.USAGE, usage.key);
+    (usage as Tracked).$epoch = 0;
+    this.touchDeleted(RecordKind.USAGE, usage.key);
   }
 
   /** Pending usage of an intermediary with interval <= `until`, by (interval, consumer). */
@@ -239,12 +276,12 @@ export class LedgerState {
   putClock(clock: IntermediaryClock, mark = true): void {
     this.clocks.set(clock.intermediary, clock);
     if (clock.lastClosed > this.ledgerTime) this.ledgerTime = clock.lastClosed;
-    if (mark) this.touch(RecordKind.CLOCK, clock.intermediary);
+    if (mark) this.touch(RecordKind.CLOCK, clock.intermediary, clock);
   }
 
   putCertificateRequest(request: CertificateRequest): void {
     this.certificateRequests.set(request.id, request);
-    this.touch(RecordKind.CERTIFICATE_REQUEST, request.id);
+    this.touch(RecordKind.CERTIFICATE_REQUEST, request.id, request);
   }
 
   /** The intermediary a signer acts for: itself if an intermediary, its owner if a gateway. */

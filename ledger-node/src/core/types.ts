@@ -32,8 +32,6 @@ export interface Meter {
 export const AssetStatus = Object.freeze({
   OPEN: 'open',
   ALLOCATED: 'allocated',
-  /** Replaced by two children (a partial allocation or transfer). */
-  SPLIT: 'split',
   EXPIRED: 'expired',
 } as const);
 export type AssetStatus = (typeof AssetStatus)[keyof typeof AssetStatus];

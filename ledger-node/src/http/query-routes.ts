@@ -39,7 +39,7 @@ export function registerQueryRoutes(app: FastifyInstance, node: LedgerNode, heal
     schema: {
       querystring: {
         type: 'object',
-        properties: { owner: id16, status: { type: 'string', enum: ['open', 'allocated', 'split', 'expired'] }, method: { type: 'integer', minimum: 1, maximum: 255 }, from: uint, to: uint, limit },
+        properties: { owner: id16, status: { type: 'string', enum: ['open', 'allocated', 'expired'] }, method: { type: 'integer', minimum: 1, maximum: 255 }, from: uint, to: uint, limit },
         additionalProperties: false,
       },
     },

@@ -27,7 +27,10 @@ export function assetView(a: Asset) {
 }
 
 export function contractView(c: Contract) {
-  return { ...c, providers: [...c.providers] };
+  return {
+    consumer: c.consumer, intermediary: c.intermediary, periodStart: c.periodStart, periodEnd: c.periodEnd, plannedWhPerHour: c.plannedWhPerHour,
+    targetPercent: c.targetPercent, providers: [...c.providers], granular: c.granular, txId: c.txId,
+  };
 }
 
 export function policyView(p: TransferPolicy) {
@@ -40,7 +43,7 @@ export function historyView(h: History) {
 }
 
 export function certificateRequestView(r: CertificateRequest) {
-  return { ...r };
+  return { id: r.id, consumer: r.consumer, periodStart: r.periodStart, periodEnd: r.periodEnd, requestedBy: r.requestedBy, height: r.height };
 }
 
 export function headerView(h: BlockHeader, hash: string) {

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeTx, parseLedgerTx, ProtocolError, sigStructure, toHex, txId, type Signer, type Verifier } from '@wattledger/protocol';
-import { nodeEd25519 } from '@wattledger/protocol/node';
+import { nodeEd25519, nodeSha256 } from '@wattledger/protocol/node';
 import { genesisHash, type Genesis } from '../core/genesis.js';
 import { LedgerMachine, genesisState } from '../core/machine.js';
 import { prepareTx, type PreparedTx } from '../core/prepare.js';
@@ -91,6 +91,7 @@ export class LedgerNode {
       machine = new LedgerMachine(options.genesis, head, state);
     }
     const ordering = options.ordering ?? openEmbeddedSequencer({ path: join(options.dataDir, 'ordering.sqlite') });
+    machine.bulkHash = nodeSha256;
     const node = new LedgerNode(options, store, machine, ordering);
     node.unsubscribe = ordering.subscribe(machine.head.position, (batch) => node.onBatch(batch), (error) => node.fail(error));
     return node;

@@ -55,7 +55,7 @@ function advanceChain(state: LedgerState, meter: Meter, checked: readonly Checke
   const last = checked[checked.length - 1]!;
   meter.lastSeq = last.reading.seq;
   meter.lastReadingHash = last.hash;
-  state.touch(RecordKind.METER, meter.id);
+  state.touch(RecordKind.METER, meter.id, meter);
 }
 
 export function issueAsset(state: LedgerState, signed: SignedReadings, input: HandlerInput): void {
@@ -81,7 +81,7 @@ export function recordUsage(state: LedgerState, signed: SignedReadings, input: H
     const pending = state.usage.get(key);
     if (pending !== undefined) {
       pending.wh += reading.importedWh;
-      state.touch(RecordKind.USAGE, key);
+      state.touch(RecordKind.USAGE, key, pending);
     } else {
       state.putUsage({ key, intermediary: meter.intermediary, consumer: meter.owner, intervalStart: reading.intervalStart, wh: reading.importedWh });
     }

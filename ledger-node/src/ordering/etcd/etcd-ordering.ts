@@ -19,6 +19,9 @@ import { startSubscription, type Subscription } from './etcd-subscription.js';
 import { createSubmitter, type Submitter } from './etcd-submitter.js';
 import { silentLogger, type ClusterLogger } from './logger.js';
 
+/** etcd accepts requests up to 1.5 MiB by default (--max-request-bytes). */
+export const DEFAULT_MAX_GROUP_BYTES = 1024 * 1024;
+
 export interface EtcdOrderingOptions extends EtcdConnectionOptions {
   /** Key prefix of this ledger (default `wattledger/`). */
   readonly prefix?: string;
@@ -73,7 +76,7 @@ export function createEtcdOrdering(options: EtcdOrderingOptions): EtcdOrdering {
   const logger = options.logger ?? silentLogger;
   const submitter = createSubmitter({
     client, keys, logger,
-    maxGroupBytes: options.maxGroupBytes ?? 1024 * 1024,
+    maxGroupBytes: options.maxGroupBytes ?? DEFAULT_MAX_GROUP_BYTES,
     maxInFlight: options.maxInFlight ?? 4,
     submitTimeoutMs: options.submitTimeoutMs ?? 30_000,
     writeTimeoutMs: options.writeTimeoutMs ?? 1000,
