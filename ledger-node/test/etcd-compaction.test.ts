@@ -12,6 +12,7 @@ import { createEtcdOrdering, type EtcdOrdering } from '../src/ordering/etcd/etcd
 import { prefixRangeEnd } from '../src/ordering/etcd/etcd-keys.js';
 import { ClusterErrorCode, HistoryPrunedError } from '../src/ordering/etcd/errors.js';
 import type { OrderedBatch } from '../src/ordering/ordering.js';
+import { splitLargeSubmits } from '../src/cluster/split-submits.js';
 import { uniquePrefix, withEtcd } from './etcd-fixture.js';
 
 const tx = (n: number): Uint8Array => new TextEncoder().encode(`tx-${n}`);
@@ -117,5 +118,20 @@ if (cluster) {
     t.teardown(() => ordering.close());
     await t.rejects(ordering.submit([new Uint8Array(80 * 1024).fill(1)]), { code: ClusterErrorCode.BATCH_TOO_LARGE });
     t.ok((await ordering.submit([new Uint8Array(32 * 1024).fill(1)])).position > 0, 'a batch that fits is ordered');
+  });
+
+  await t.test('the ledger node\'s large submits are split into consecutive batches that fit, order kept', async (t) => {
+    const inner = createEtcdOrdering({ endpoints: cluster.endpoints, prefix: uniquePrefix('split'), maxGroupBytes: 64 * 1024 });
+    const ordering = splitLargeSubmits(inner, 64 * 1024);
+    t.teardown(() => ordering.close());
+    const txs = Array.from({ length: 40 }, (_, i) => new Uint8Array(5000).fill(i));
+    const { position } = await ordering.submit(txs);
+    const delivered: OrderedBatch[] = [];
+    const stop = ordering.subscribe(0, (batch) => void delivered.push(batch));
+    await until('delivery', () => delivered.flatMap((b) => b.txs).length === 40);
+    stop();
+    t.ok(delivered.length >= 4, `${delivered.length} batches`);
+    t.equal(delivered[delivered.length - 1]!.position, position, 'resolves with the last piece');
+    t.same(delivered.flatMap((b) => b.txs.map((x) => x[0])), txs.map((x) => x[0]), 'in the submitted order');
   });
 }
