@@ -10,8 +10,17 @@ export interface MqttNetworkOptions {
   readonly connectTimeoutMs?: number;
 }
 
-export function createMqttNetwork(options: MqttNetworkOptions = {}): Network {
+export interface NodeMqttNetwork extends Network {
+  /** Resolves once every session this network opened has closed its socket. */
+  idle(): Promise<void>;
+}
+
+export function createMqttNetwork(options: MqttNetworkOptions = {}): NodeMqttNetwork {
+  const open = new Set<Promise<void>>();
   return {
+    async idle(): Promise<void> {
+      while (open.size > 0) await Promise.all([...open]);
+    },
     connect(connect: MqttConnectOptions, handlers: MqttHandlers): MqttSession {
       const client = mqtt.connect(connect.url, {
         clientId: connect.clientId,
@@ -26,6 +35,9 @@ export function createMqttNetwork(options: MqttNetworkOptions = {}): Network {
       });
       let lastError = '';
       let closed = false;
+      const ended: Promise<void> = new Promise((resolve) => client.once('end', () => resolve()));
+      open.add(ended);
+      void ended.then(() => open.delete(ended));
       client.on('connect', () => handlers.onConnect());
       client.on('error', (error) => (lastError = error.message));
       client.on('message', (topic, payload, packet) => {
