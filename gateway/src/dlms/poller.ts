@@ -128,7 +128,6 @@ export function createDlmsPoller(options: DlmsPollerOptions): DlmsPoller {
     const security = meter.association?.security;
     const association = security && cursor?.invocationCounter !== undefined ? { ...meter.association, security: { ...security, invocationCounter: cursor.invocationCounter } } : meter.association;
     const to = now();
-    const from = cursor?.lastCaptured ?? to - (meter.backfillS ?? 86400);
     let invocationCounter: number | undefined;
     const read = await withDlmsSession({ ...meter, association }, async (session) => {
       try {
@@ -143,6 +142,9 @@ export function createDlmsPoller(options: DlmsPollerOptions): DlmsPoller {
           if (su.unit !== Unit.WATT_HOUR) throw new ProfileError('DLMS_PROFILE_BAD_BUFFER', `${meter.name}: ${o} is not in Wh (unit ${su.unit})`);
           factor.set(o, applyScaler(1, su.scaler));
         });
+        // The first poll starts on an entry boundary, so the entry opening the window is the base.
+        const back = to - (meter.backfillS ?? 86400);
+        const from = cursor?.lastCaptured ?? back - (((back % layout.capturePeriod) + layout.capturePeriod) % layout.capturePeriod);
         const reading = await session.readProfile(profile, { from, to });
         return { layout, reading, factor };
       } finally {

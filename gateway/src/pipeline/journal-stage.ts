@@ -128,9 +128,13 @@ export class JournalStage {
       if (outcome.reason === RejectReason.STALE_SEQ) this.reacknowledge(meter);
       return 'done';
     }
-    const fresh = readings.slice(outcome.firstNew);
+    if (outcome.firstNew > 0) {
+      rejections.reject(RejectReason.BATCH_OVERLAP, meter.id, `batch ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} repeats readings up to ${readings[outcome.firstNew - 1]!.seq}`);
+      this.reacknowledge(meter);
+      return 'done';
+    }
     const nowS = Math.floor(this.deps.now() / 1000);
-    for (const reading of fresh) {
+    for (const reading of readings) {
       const future = checkNotFuture(reading, nowS, this.deps.config.maxFutureSkewS);
       if (future !== undefined) {
         rejections.reject(future.reason, meter.id, future.detail);
@@ -138,7 +142,7 @@ export class JournalStage {
       }
     }
     let quarantined = false;
-    for (const reading of fresh) {
+    for (const reading of readings) {
       const verdict = checkPlausible(reading, meter, message.attested);
       if (verdict !== undefined) {
         quarantined = true;
@@ -147,17 +151,16 @@ export class JournalStage {
     }
     if (outcome.skipped > 0) {
       this.deps.metrics.seqSkipped.inc(undefined, outcome.skipped);
-      this.deps.logger.info({ meter: meter.id, skipped: outcome.skipped, seq: fresh[0]!.seq }, 'sequence numbers skipped; hash chain intact');
+      this.deps.logger.info({ meter: meter.id, skipped: outcome.skipped, seq: readings[0]!.seq }, 'sequence numbers skipped; hash chain intact');
     }
     this.heads.set(meter.id, outcome.head);
-    const freshHashes = hashes.slice(outcome.firstNew);
-    for (let i = 0; i < fresh.length; i++) this.uncommitted.set(`${meter.id}/${fresh[i]!.seq}`, freshHashes[i]!);
+        for (let i = 0; i < readings.length; i++) this.uncommitted.set(`${meter.id}/${readings[i]!.seq}`, hashes[i]!);
     this.group.push({
       entry: {
         meterId: meter.id,
         role: meter.role,
         cose: message.cose,
-        readings: fresh.map((r, i) => ({ seq: r.seq, hash: freshHashes[i]!, intervalStart: r.intervalStart, intervalLength: r.intervalLength })),
+        readings: readings.map((r, i) => ({ seq: r.seq, hash: hashes[i]!, intervalStart: r.intervalStart, intervalLength: r.intervalLength })),
         quarantined,
         receivedMs: this.deps.now(),
       },
@@ -165,7 +168,7 @@ export class JournalStage {
       lastSeq: outcome.head.seq,
     });
     this.groupMeters.add(meter.id);
-    this.staged += fresh.length;
+    this.staged += readings.length;
     this.scheduleCommit();
     return 'staged';
   }

@@ -10,6 +10,7 @@ import { RejectReason } from './rejection.js';
 export interface MeterLimits {
   readonly role: 'producer' | 'consumer';
   readonly productionMethod: number;
+  /** 0 means no bound (as on the ledger). */
   readonly ratedPowerW: number;
 }
 
@@ -31,7 +32,7 @@ export function checkPlausible(reading: IntervalReading, meter: MeterLimits, att
   // Wh <= W x s / 3600, in integers: every operand stays below 2^53.
   const bound = meter.ratedPowerW * reading.intervalLength;
   for (const [field, wh] of [['exportedWh', reading.exportedWh], ['importedWh', reading.importedWh]] as const) {
-    if (wh * 3600 > bound) {
+    if (meter.ratedPowerW > 0 && wh * 3600 > bound) {
       return { reason: RejectReason.IMPLAUSIBLE_ENERGY, detail: `seq ${reading.seq}: ${field} ${wh} Wh exceeds ${meter.ratedPowerW} W x ${reading.intervalLength} s` };
     }
   }

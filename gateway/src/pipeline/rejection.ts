@@ -25,6 +25,11 @@ export const RejectReason = Object.freeze({
   BAD_SIGNATURE: 'bad_signature',
   /** Exactly a reading already journaled: dropped, acknowledged again. */
   DUPLICATE: 'duplicate',
+  /**
+   * A batch that repeats readings already journaled and adds new ones. The ledger takes a batch
+   * all or nothing, so it is not journaled; the meter is acknowledged and resends only the rest.
+   */
+  BATCH_OVERLAP: 'batch_overlap',
   /** A sequence number already used, with other content (replay of a different reading). */
   STALE_SEQ: 'stale_seq',
   /** The reading does not link to its predecessor (prevHash). */

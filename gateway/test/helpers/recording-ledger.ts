@@ -44,8 +44,12 @@ export class RecordingLedger {
   readonly txs = new Map<string, { type: string; signerId: string }>();
   readonly readings = new Map<string, AppliedReading>();
   readonly closedIntervals: number[] = [];
-  /** Readings that arrived in a second applied transaction (must stay 0). */
-  duplicateReadings = 0;
+  /** Every reading submitted in a reading transaction, applied or not, as `meter/seq`, in arrival order. */
+  readonly submitted: string[] = [];
+  /** Transactions refused because a reading was at or below the meter's last sequence number (as the ledger does). */
+  replays = 0;
+  /** Transactions refused because a reading did not link to the meter's last reading. */
+  chainBreaks = 0;
   duplicateTxs = 0;
   badSignatures = 0;
   /** Answer this many next POSTs with 503. */
@@ -109,17 +113,27 @@ export class RecordingLedger {
     const typed = parseLedgerTx(tx);
     if (typed.type === TxType.ISSUE_ASSET || typed.type === TxType.RECORD_USAGE) {
       const signed = decodeSignedReadings(typed.body.readings);
+      for (const reading of signed.readings) this.submitted.push(`${reading.meterId}/${reading.seq}`);
       const meter = this.meters.find((m) => m.id === signed.meterId);
       if (meter === undefined) return { id: tx.id, status: 'rejected', code: 'UNKNOWN_METER', reason: signed.meterId };
+      // Like ledger-node (core/handlers/readings.ts): a batch is all or nothing, sequence above the last, chain linked.
+      let lastSeq = meter.lastSeq ?? -1;
+      let lastHash = meter.lastReadingHash;
       for (const reading of signed.readings) {
-        const k = `${reading.meterId}/${reading.seq}`;
-        if (this.readings.has(k)) this.duplicateReadings++;
-        else this.readings.set(k, { txId: tx.id, type: typed.type, reading });
-        if (meter.lastSeq === undefined || reading.seq > meter.lastSeq) {
-          meter.lastSeq = reading.seq;
-          meter.lastReadingHash = toHex(readingHash(reading));
+        if (reading.seq <= lastSeq) {
+          this.replays++;
+          return { id: tx.id, status: 'rejected', code: 'REPLAYED_READING', reason: `seq ${reading.seq} <= ${lastSeq}` };
         }
+        if (lastHash !== undefined && toHex(reading.prevHash) !== lastHash) {
+          this.chainBreaks++;
+          return { id: tx.id, status: 'rejected', code: 'CHAIN_BROKEN', reason: `seq ${reading.seq}` };
+        }
+        lastSeq = reading.seq;
+        lastHash = toHex(readingHash(reading));
       }
+      for (const reading of signed.readings) this.readings.set(`${reading.meterId}/${reading.seq}`, { txId: tx.id, type: typed.type, reading });
+      meter.lastSeq = lastSeq;
+      meter.lastReadingHash = lastHash;
     } else if (typed.type === TxType.CLOSE_INTERVAL) {
       this.closedIntervals.push(typed.body.intervalStart);
     }

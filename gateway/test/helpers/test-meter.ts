@@ -127,6 +127,21 @@ export class TestMeter {
     return this.client.publishAsync(meterTopic(topicMeterId, MeterChannel.READINGS), Buffer.from(cose), { qos: 1 });
   }
 
+  /**
+   * Publishes `messages` (signed readings in chain order, the last ending at `lastSeq`) the way
+   * firmware does: everything not yet acknowledged is sent again until the ack covers `lastSeq`.
+   */
+  async publishUntilAcked(messages: ReadonlyArray<{ firstSeq: number; cose: Uint8Array }>, lastSeq: number, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const m of messages) if (m.firstSeq > this.lastAck) await this.publish(m.cose);
+      const retryAt = Date.now() + 300;
+      while (this.lastAck < lastSeq && Date.now() < retryAt) await new Promise((r) => setTimeout(r, 5));
+      if (this.lastAck >= lastSeq) return;
+      if (Date.now() > deadline) throw new Error(`meter ${this.id}: no ack >= ${lastSeq} (last ${this.lastAck})`);
+    }
+  }
+
   get lastAck(): number {
     return this.acks.length === 0 ? -1 : Math.max(...this.acks);
   }
