@@ -68,6 +68,13 @@ t.test('the poller turns load-profile entries into signed, chained, gateway-atte
 
   now += 900;
   failNext = true;
+  const counterBefore = cursors.cursors.get('hls')!.invocationCounter!;
+  const failedHls = await poller.pollMeter('hls');
+  t.match(failedHls.error, { message: 'pipeline unavailable' });
+  t.ok(cursors.cursors.get('hls')!.invocationCounter! > counterBefore, 'a failed handoff still advances the invocation counter');
+  t.equal(cursors.cursors.get('hls')!.seq, 5, 'but not the position');
+  t.equal((await poller.pollMeter('hls')).readings, 1, 'the meter accepts the next association');
+  failNext = true;
   const failed = await poller.pollMeter('plain');
   t.match(failed.error, { message: 'pipeline unavailable' });
   const retried = await poller.pollMeter('plain');
@@ -80,11 +87,11 @@ t.test('an unreachable meter is reported, not thrown', async (t) => {
   const poller = createDlmsPoller({
     meters: [{ name: 'gone', meterId: '00000000000000b1', tcp: { host: '127.0.0.1', port: 1 }, client: 16 }],
     sign: gateway,
-    onReading: () => t.fail('no readings expected'),
+    onReading: () => void t.fail('no readings expected'),
     onError: (m, e) => errors.push(`${m}: ${(e as { code?: string }).code}`),
   });
   const [result] = await poller.pollAll();
   t.match(result, { meter: 'gone', readings: 0, error: { layer: 'TRANSPORT' } });
   t.same(errors, ['gone: DLMS_TRANSPORT_CONNECT']);
-  t.throws(() => createDlmsPoller({ meters: [{ name: 'x', meterId: 'nope', client: 16 }], sign: gateway, onReading: () => {} }), TypeError);
+  t.throws(() => createDlmsPoller({ meters: [{ name: 'x', meterId: 'nope', client: 16 }], sign: gateway, onReading: () => undefined }), TypeError);
 });

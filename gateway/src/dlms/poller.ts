@@ -35,8 +35,8 @@ export interface DlmsMeterConfig extends DlmsClientOptions {
 }
 
 export interface PollCursor {
-  /** Unix seconds of the last profile entry turned into (or used as the base of) a reading. */
-  readonly lastCaptured: number;
+  /** Unix seconds of the last profile entry turned into (or used as the base of) a reading; absent before any. */
+  readonly lastCaptured?: number | undefined;
   readonly importWh: number;
   readonly exportWh: number;
   /** Sequence number of the last reading issued (-1 before the first). */
@@ -168,7 +168,7 @@ export function createDlmsPoller(options: DlmsPollerOptions): DlmsPoller {
       return raw === undefined ? undefined : raw * factor.get(obis!)!;
     };
 
-    let base = cursor === undefined ? undefined : { t: cursor.lastCaptured, importWh: cursor.importWh, exportWh: cursor.exportWh };
+    let base = cursor?.lastCaptured === undefined ? undefined : { t: cursor.lastCaptured, importWh: cursor.importWh, exportWh: cursor.exportWh };
     let seq = cursor?.seq ?? -1;
     let prevHash = cursor?.prevHash ?? ZERO_HASH;
     let skipped = 0;
@@ -200,11 +200,18 @@ export function createDlmsPoller(options: DlmsPollerOptions): DlmsPoller {
       }
       base = { t, importWh, exportWh };
     }
-    for (let i = 0; i < readings.length; i += MAX_BATCH_READINGS) {
-      const batch = readings.slice(i, i + MAX_BATCH_READINGS);
-      await options.onReading({ meter: meter.name, meterId: meter.meterId, signed: signReadings(batch, options.sign), readings: batch });
+    try {
+      for (let i = 0; i < readings.length; i += MAX_BATCH_READINGS) {
+        const batch = readings.slice(i, i + MAX_BATCH_READINGS);
+        await options.onReading({ meter: meter.name, meterId: meter.meterId, signed: signReadings(batch, options.sign), readings: batch });
+      }
+    } catch (error) {
+      // Keep the position (the entries are read again) but never reuse an invocation counter.
+      await cursors.save(meter.name, { lastCaptured: undefined, importWh: 0, exportWh: 0, seq: -1, prevHash: ZERO_HASH, ...cursor, invocationCounter });
+      throw error;
     }
     if (base !== undefined) await cursors.save(meter.name, { lastCaptured: base.t, importWh: base.importWh, exportWh: base.exportWh, seq, prevHash, invocationCounter });
+    else await cursors.save(meter.name, { lastCaptured: undefined, importWh: 0, exportWh: 0, seq, prevHash, ...cursor, invocationCounter });
     return { meter: meter.name, readings: readings.length, skipped };
   }
 
