@@ -212,12 +212,12 @@ export class ServerSession {
     if (req.kind === 'normal') {
       const result = this.#read(req.attribute.classId, req.attribute.obis, req.attribute.attribute, req.access);
       whole = encodeGetResponse({ kind: 'normal', invokeId: req.invokeId, result });
-      if (result.error !== undefined || whole.length <= this.#clientMaxPdu - RESERVE) return whole;
+      if (result.error !== undefined || whole.length <= this.#sendLimit()) return whole;
       raw = encodeData(result.data);
     } else {
       const results = req.attributes.map((a) => this.#read(a.attribute.classId, a.attribute.obis, a.attribute.attribute, a.access));
       whole = encodeGetResponse({ kind: 'with-list', invokeId: req.invokeId, results });
-      if (whole.length <= this.#clientMaxPdu - RESERVE) return whole;
+      if (whole.length <= this.#sendLimit()) return whole;
       const w = new ByteWriter(whole.length).berLength(results.length);
       for (const r of results) writeDataResult(w, r);
       raw = w.finish();
@@ -226,9 +226,14 @@ export class ServerSession {
     return this.#nextBlock();
   }
 
+  /** The largest response APDU: the client's max receive PDU, and the meter's own buffer. */
+  #sendLimit(): number {
+    return Math.max(32, Math.min(this.#clientMaxPdu, this.#meter.options.maxPduSize ?? 1024) - RESERVE);
+  }
+
   #nextBlock(): Uint8Array {
     const p = this.#pendingGet!;
-    const size = Math.max(32, Math.min(this.#clientMaxPdu, this.#meter.options.maxPduSize ?? 1024) - RESERVE);
+    const size = this.#sendLimit();
     const chunk = p.raw.subarray(p.offset, p.offset + size);
     p.offset += chunk.length;
     p.block++;
