@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { fromHex, toHex } from '../src/index.js';
 import {
-  applyScaler, AxdrError, berLengthBytes, ByteReader, Data, dataNumber, dateTimeFromUnix, dateTimeToUnix, decodeData, decodeDateTime,
+  applyScaler, AxdrError, berLengthBytes, dateTimeBytesToUnix, daysFromCivil, ByteReader, Data, dataNumber, dateTimeFromUnix, dateTimeToUnix, decodeData, decodeDateTime,
   decodeScalerUnit, DlmsError, encodeData, encodeDateTime, encodeScalerUnit, formatDateTime, formatScaled, Unit,
   type CosemDateTime, type DlmsData, type TypeDescription,
 } from '../src/dlms/index.js';
@@ -93,6 +93,16 @@ t.test('scaler_unit', async (t) => {
   t.throws(() => decodeScalerUnit(Data.u8(1)), AxdrError);
   t.equal(dataNumber(Data.u64(5n)), 5);
   t.equal(dataNumber(Data.octetString(new Uint8Array(1))), undefined);
+});
+
+t.test('fast-check: date-time to Unix agrees with Date.UTC, from the object and from the bytes', async (t) => {
+  fc.assert(fc.property(fc.integer({ min: -2_000_000_000, max: 4_000_000_000 }), fc.integer({ min: -720, max: 720 }), (unix, deviation) => {
+    const dt = dateTimeFromUnix(unix, { deviation });
+    const bytes = encodeDateTime(dt);
+    return dateTimeToUnix(dt) === unix && dateTimeBytesToUnix(bytes) === unix && daysFromCivil(dt.year!, dt.month!, dt.dayOfMonth!) === Math.floor(Date.UTC(dt.year!, dt.month! - 1, dt.dayOfMonth!) / 86400000);
+  }), { numRuns: 2000 });
+  t.equal(dateTimeBytesToUnix(fromHex('07e2020cff0000000080' + '00ff'), 0, -60), 1518393600 - 3600, 'unspecified deviation: the assumed one');
+  t.equal(dateTimeBytesToUnix(fromHex('ffff020cff00000000800000')), undefined);
 });
 
 const dateTimeArb: fc.Arbitrary<CosemDateTime> = fc.record({

@@ -281,7 +281,7 @@ export class DlmsSession {
         throw new AccessError(res.error === DataAccessResult.READ_WRITE_DENIED ? 'DLMS_ACCESS_DENIED' : 'DLMS_ACCESS_FAILED', `${what}: block ${res.block}: the meter answered ${reason}`, reason, res.error);
       }
       if (res.block !== expected) throw new ApduError('DLMS_APDU_UNEXPECTED', `${what}: block ${expected} expected, the meter sent block ${res.block}`);
-      parts.push(res.raw!.slice());
+      parts.push(res.raw!);
       total += res.raw!.length;
       onProgress?.({ bytes: total, blocks: expected });
       if (res.last) break;

@@ -3,7 +3,8 @@
  * "Data ::= CHOICE"): one tag byte, then the value; arrays, structures, strings and bit strings
  * carry a BER length; compact-array (tag 19) carries a type description and the untagged values.
  * The delta types (28..33) are decoded and encoded as plain integers; their accumulation inside
- * a delta-encoded compact array is not applied here.
+ * a delta-encoded compact array is not applied here. Decoded octet-strings and bit-strings are
+ * views into the input bytes (no copy on the hot path): copy them if the input is reused.
  */
 import { ByteReader, ByteWriter } from './byte-io.js';
 import { decodeDateTime, encodeDate, encodeDateTime, encodeTime, readDate, readTime, type CosemDate, type CosemDateTime, type CosemTime } from './date-time.js';
@@ -256,11 +257,11 @@ function readValue(r: ByteReader, tag: number, depth: number): DlmsData {
     case 3: return { type: 'boolean', value: r.u8() !== 0 };
     case 4: {
       const bits = r.length();
-      return { type: 'bit-string', bits, bytes: r.take(Math.ceil(bits / 8)).slice() };
+      return { type: 'bit-string', bits, bytes: r.take(Math.ceil(bits / 8)) };
     }
     case 5: return { type: 'double-long', value: r.u32() | 0 };
     case 6: return { type: 'double-long-unsigned', value: r.u32() };
-    case 9: return { type: 'octet-string', value: r.take(r.length()).slice() };
+    case 9: return { type: 'octet-string', value: r.take(r.length()) };
     case 10: {
       const raw = r.take(r.length());
       let value = '';

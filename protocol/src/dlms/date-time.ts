@@ -140,9 +140,35 @@ export function dateTimeFromUnix(unixS: number, options: { deviation?: number; c
 export function dateTimeToUnix(dt: CosemDateTime, assumeDeviation = 0): number | undefined {
   const { year, month, dayOfMonth, hour, minute, second } = dt;
   if (year === null || month === null || dayOfMonth === null || hour === null || minute === null || second === null) return undefined;
-  if (month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > 31) return undefined;
-  const localMs = Date.UTC(year, month - 1, dayOfMonth, hour, minute, second, (dt.hundredths ?? 0) * 10);
-  return Math.floor(localMs / 1000) + (dt.deviation ?? assumeDeviation) * 60;
+  if (month < 1 || month > 12 || dayOfMonth < 1 || dayOfMonth > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  return daysFromCivil(year, month, dayOfMonth) * 86400 + hour * 3600 + minute * 60 + second + (dt.deviation ?? assumeDeviation) * 60;
+}
+
+/**
+ * The same, read straight from the 12 encoded bytes at `at` (no intermediate object): the hot
+ * path of profile buffers, one clock per entry.
+ */
+export function dateTimeBytesToUnix(b: Uint8Array, at = 0, assumeDeviation = 0): number | undefined {
+  const year = (b[at]! << 8) | b[at + 1]!;
+  const month = b[at + 2]!;
+  const day = b[at + 3]!;
+  const hour = b[at + 5]!;
+  const minute = b[at + 6]!;
+  const second = b[at + 7]!;
+  if (year === 0xffff || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const dev = (b[at + 9]! << 8) | b[at + 10]!;
+  const deviation = dev === DEVIATION_NS ? assumeDeviation : (dev << 16) >> 16;
+  return daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second + deviation * 60;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant, "chrono-compatible low-level date algorithms"). */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
 const two = (v: number | null): string => (v === null ? '**' : String(v).padStart(2, '0'));

@@ -15,7 +15,7 @@
  */
 import { Data, type DlmsData } from './axdr.js';
 import { CosemClass } from './cosem-class.js';
-import { dateTimeFromUnix, dateTimeToUnix, decodeDateTime, encodeDateTime, type CosemDateTime } from './date-time.js';
+import { dateTimeBytesToUnix, dateTimeFromUnix, dateTimeToUnix, encodeDateTime, type CosemDateTime } from './date-time.js';
 import { ProfileError } from './errors.js';
 import { formatObis, parseObis } from './obis.js';
 import type { SelectiveAccess } from './apdu/descriptors.js';
@@ -123,7 +123,7 @@ export function decodeEntryDescriptor(parameters: DlmsData): EntryDescriptor {
 /** Unix seconds of a clock value (octet-string(12) or date-time), undefined for null or wildcards. */
 export function clockValueToUnix(value: DlmsData, assumeDeviation = 0): number | undefined {
   if (value.type === 'date-time') return dateTimeToUnix(value.value, assumeDeviation);
-  if (value.type === 'octet-string' && value.value.length === 12) return dateTimeToUnix(decodeDateTime(value.value), assumeDeviation);
+  if (value.type === 'octet-string' && value.value.length === 12) return dateTimeBytesToUnix(value.value, 0, assumeDeviation);
   return undefined;
 }
 
