@@ -17,3 +17,5 @@ export { SystemClock, type SystemClockOptions } from './platform/node/system-clo
 export { createMqttNetwork, type NodeMqttNetwork } from './platform/node/mqtt-network.js';
 export { nodeRandom } from './platform/node/node-random.js';
 export { createVirtualMeter, sourceFromSpec, type SourceSpec, type VirtualMeter, type VirtualMeterOptions } from './virtual-meter.js';
+export { expandedKeyEd25519, expandedKeySigner } from './crypto/ed25519-expanded-key.js';
+export { measureBuildSignEnqueue, type BuildSignEnqueueResult } from './diagnostics/build-sign-enqueue.js';

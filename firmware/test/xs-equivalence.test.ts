@@ -8,6 +8,7 @@ import t from 'tap';
 import { decodeSignedReadings, fromHex, nobleEd25519 } from '@wattledger/protocol';
 import { nodeEd25519, runInXs } from '@wattledger/protocol/node';
 import { bundleXsScript } from '../src/platform/node/xs-bundle.js';
+import { expandedKeyEd25519 } from '../src/crypto/ed25519-expanded-key.js';
 import { runMeterScenario } from './fixtures/meter-scenario.js';
 
 const INTERMEDIARY_SECRET = fromHex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb');
@@ -16,6 +17,7 @@ const entry = fileURLToPath(new URL('./fixtures/xs-scenario-entry.ts', import.me
 t.test('XS engine and Node publish the same bytes for the same inputs', async (t) => {
   const node = runMeterScenario(nodeEd25519, INTERMEDIARY_SECRET);
   t.same(runMeterScenario(nobleEd25519, INTERMEDIARY_SECRET), node, 'noble and node:crypto agree on Node');
+  t.same(runMeterScenario(expandedKeyEd25519, INTERMEDIARY_SECRET), node, 'so does the expanded-key signer the device uses');
   const published = node.filter((l) => l.includes('/readings '));
   t.ok(published.length > 40, `${published.length} reading messages in the scenario`);
   t.ok(node.some((l) => l.includes('/status 7b22')), 'it announces its status');

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 export const MODDABLE_MODULES: ReadonlyArray<string> = Object.freeze(['preference', 'flash', 'timer', 'time', 'sntp', 'hw-random', 'mc/config', 'embedded:*']);
 
 export const DEVICE_ENTRY = fileURLToPath(new URL('../xs/main.ts', import.meta.url));
+/** Script for `runInXs` that times build + sign + enqueue inside the engine and emits JSON. */
+export const XS_BENCH_ENTRY = fileURLToPath(new URL('../../diagnostics/xs-bench-entry.ts', import.meta.url));
 
 export interface DeviceBundle {
   readonly code: string;

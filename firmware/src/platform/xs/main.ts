@@ -5,7 +5,7 @@
  * S0 input on `config.s0Pin` at `config.impulsesPerKWh`.
  */
 import config from 'mc/config';
-import { nobleEd25519 } from '@wattledger/protocol';
+import { expandedKeyEd25519 } from '../../crypto/ed25519-expanded-key.js';
 import { parseProvisioning } from '../../core/provisioning.js';
 import { Meter } from '../../runtime/meter.js';
 import { hardwareRandom } from './hw-random.js';
@@ -24,7 +24,7 @@ const meter = new Meter(
     source: attachS0Input(Number(config.s0Pin ?? 4), { impulsesPerKWh: Number(config.impulsesPerKWh ?? 1000), direction: config.direction === 'import' ? 'import' : 'export' }),
     network: moddableMqttNetwork,
     random: hardwareRandom,
-    ed25519: nobleEd25519,
+    ed25519: expandedKeyEd25519,
   },
   {
     provisioning: parseProvisioning(config.provisioning),
