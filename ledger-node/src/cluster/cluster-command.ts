@@ -8,13 +8,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { Etcd3 } from 'etcd3';
 import { createEtcdClient, parseEndpoints, type EtcdConnectionOptions } from '../ordering/etcd/etcd-client.js';
-import { checkNodeId, etcdKeys, prefixRangeEnd, type EtcdKeys } from '../ordering/etcd/etcd-keys.js';
+import { checkNodeId, etcdKeys } from '../ordering/etcd/etcd-keys.js';
 import { compactOnce } from './compaction.js';
 import { compareRoots, formatComparison } from './compare.js';
-import { parseRootRecord, type RootRecord } from './divergence.js';
+import { readRootRecords } from './divergence-monitor.js';
 import { forgetNode, readNodes } from './node-registry.js';
+import { restoreSnapshot, takeSnapshot } from './snapshot.js';
+import { parseGenesis } from '../core/genesis.js';
 
 /** parseArgs option specs of the etcd connection flags. */
 export const ETCD_CLI_OPTIONS = {
@@ -82,27 +83,28 @@ export function etcdOptionsFromFlags(flags: EtcdFlags, env: NodeJS.ProcessEnv = 
   return options;
 }
 
-export async function readRootRecords(client: Etcd3, keys: EtcdKeys): Promise<Map<string, RootRecord>> {
-  const response = await client.kv.range({ key: Buffer.from(keys.roots), range_end: prefixRangeEnd(keys.roots) });
-  const records = new Map<string, RootRecord>();
-  for (const kv of response.kvs) {
-    const record = parseRootRecord(kv.value.toString());
-    if (record !== undefined) records.set(kv.key.toString().slice(keys.roots.length), record);
-  }
-  return records;
-}
-
 export const CLUSTER_USAGE = `usage:
   ledger-node cluster compare --etcd URL[,URL...] [--json]
   ledger-node cluster status --etcd URL[,URL...] [--json]
   ledger-node cluster forget NODE_ID --etcd URL[,URL...]
   ledger-node cluster compact --etcd URL[,URL...]
+  ledger-node cluster snapshot --data DIR --out FILE          (online copy of a running node's ledger)
+  ledger-node cluster restore --snapshot FILE --data DIR --genesis FILE --etcd URL[,URL...]
 ${ETCD_CLI_USAGE}`;
 
 /** Runs one cluster command; returns the exit status (0 ok, 1 diverged/failed, 2 usage). */
 export async function runClusterCommand(argv: readonly string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({ args: [...rest], allowPositionals: true, options: { ...ETCD_CLI_OPTIONS, json: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args: [...rest], allowPositionals: true,
+    options: { ...ETCD_CLI_OPTIONS, json: { type: 'boolean', default: false }, data: { type: 'string' }, out: { type: 'string' }, snapshot: { type: 'string' }, genesis: { type: 'string' } },
+  });
+  if (command === 'snapshot') {
+    if (values.data === undefined || values.out === undefined) throw new ClusterUsageError('snapshot: --data DIR and --out FILE are required');
+    await takeSnapshot(values.data, values.out);
+    out(`snapshot of ${values.data} written to ${values.out}\n`);
+    return 0;
+  }
   const connection = etcdOptionsFromFlags(values);
   if (connection === undefined) throw new ClusterUsageError('--etcd URL[,URL...] is required');
   const keys = etcdKeys(connection.prefix);
@@ -135,6 +137,13 @@ export async function runClusterCommand(argv: readonly string[], out: (text: str
         checkNodeId(nodeId);
         const removed = await forgetNode(client, keys, nodeId);
         out(removed ? `forgot node ${nodeId}\n` : `node ${nodeId} was not registered\n`);
+        return 0;
+      }
+      case 'restore': {
+        if (values.snapshot === undefined || values.data === undefined || values.genesis === undefined) throw new ClusterUsageError('restore: --snapshot FILE, --data DIR and --genesis FILE are required');
+        const genesis = parseGenesis(JSON.parse(readFileSync(values.genesis, 'utf8')));
+        const check = await restoreSnapshot(values.snapshot, values.data, genesis, client, keys);
+        out(`restored block ${check.height} (position ${check.position}) into ${values.data}; block ${check.vouchedHeight} vouched for by ${check.vouchedBy.join(', ')}; start the node with --data ${values.data}\n`);
         return 0;
       }
       case 'compact': {

@@ -180,3 +180,15 @@ export function startDivergenceMonitor(options: DivergenceMonitorOptions): Diver
     },
   };
 }
+
+/** Every parseable root record, by node id. */
+export async function readRootRecords(client: Etcd3, keys: EtcdKeys): Promise<Map<string, RootRecord>> {
+  const response = await client.kv.range({ key: Buffer.from(keys.roots), range_end: prefixRangeEnd(keys.roots) });
+  const records = new Map<string, RootRecord>();
+  for (const kv of response.kvs) {
+    const record = parseRootRecord(kv.value.toString());
+    if (record !== undefined) records.set(kv.key.toString().slice(keys.roots.length), record);
+  }
+  return records;
+}
+

@@ -13,5 +13,7 @@ export { readNodes, forgetNode, type NodeRecord } from './node-registry.js';
 export { compareRoots, formatComparison, type ClusterComparison } from './compare.js';
 export { runClusterCommand, etcdOptionsFromFlags } from './cluster-command.js';
 export { registerClusterRoutes } from './cluster-routes.js';
+export { takeSnapshot, verifySnapshot, restoreSnapshot, type SnapshotCheck } from './snapshot.js';
+export { readRootRecords } from './divergence-monitor.js';
 export { startLocalEtcdCluster, findEtcdBinary, type LocalEtcdCluster, type LocalEtcdMember } from './etcd-members.js';
 export { startLocalLedgerCluster, type LocalLedgerCluster, type LocalLedgerNode } from './local-ledger-cluster.js';
