@@ -86,6 +86,14 @@ export function sourceFromSpec(spec: SourceSpec, clock: Clock): EnergySource {
 }
 
 const ZERO_KEY = '00'.repeat(32);
+/** A graceful MQTT close waits for in-flight PUBACKs; never wait on a broker that went away for more than this. */
+const STOP_TIMEOUT_MS = 5000;
+
+function settle(done: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_TIMEOUT_MS)));
+  return Promise.race([done, timeout]).finally(() => clearTimeout(timer));
+}
 
 export function createVirtualMeter(options: VirtualMeterOptions): VirtualMeter {
   const clock = options.clock ?? new SystemClock({ speed: options.speed ?? 1, ...(options.startMs === undefined ? {} : { startMs: options.startMs }) });
@@ -136,12 +144,12 @@ export function createVirtualMeter(options: VirtualMeterOptions): VirtualMeter {
     stop: async () => {
       meter.stop();
       close();
-      await network.idle();
+      await settle(network.idle());
     },
     powerCut: async () => {
       meter.powerCut();
       close();
-      await network.idle();
+      await settle(network.idle());
     },
     stats: () => meter.stats(),
   };

@@ -91,3 +91,41 @@ t.test('FileStorage: compaction keeps the contents and shrinks the journal', asy
   t.same(r.get('state'), new Uint8Array(100).fill(499 & 0xff));
   r.close();
 });
+
+t.test('FileStorage: a journal cut after every byte opens as the state of its last whole frame', async (t) => {
+  const dir = tempDir();
+  const s = new FileStorage(dir, { fsync: false });
+  const states: Array<{ size: number; kv: string; log: string }> = [];
+  const snapshot = (x: FileStorage) => ({ kv: JSON.stringify(['a', 'b'].map((k) => [...(x.get(k) ?? [])])), log: `${x.logStart()}..${x.logEnd()}:${x.readLog(x.logEnd() - 1)?.join(',') ?? ''}` });
+  const record = (): void => {
+    s.flush();
+    states.push({ size: statSync(join(dir, 'storage.wal')).size, ...snapshot(s) });
+  };
+  record();
+  s.put('a', new Uint8Array([1, 2, 3]));
+  record();
+  s.append(new Uint8Array([9, 8]));
+  record();
+  s.put('b', new Uint8Array(0));
+  record();
+  s.append(new Uint8Array([7]));
+  record();
+  s.trimLog(1);
+  record();
+  s.delete('a');
+  record();
+  s.close();
+  const journal = readFileSync(join(dir, 'storage.wal'));
+  let checked = 0;
+  for (let cut = 0; cut <= journal.length; cut++) {
+    const cutDir = tempDir();
+    writeFileSync(join(cutDir, 'storage.wal'), journal.subarray(0, cut));
+    const opened = new FileStorage(cutDir, { fsync: false });
+    const expected = [...states].reverse().find((st) => st.size <= cut)!;
+    const got = snapshot(opened);
+    if (got.kv !== expected.kv || got.log !== expected.log || opened.discardedBytes !== cut - expected.size) t.fail(`cut at ${cut}: ${JSON.stringify(got)} vs ${JSON.stringify(expected)}`);
+    opened.close();
+    checked++;
+  }
+  t.equal(checked, journal.length + 1, `${checked} cuts, each opening as the last whole frame`);
+});
