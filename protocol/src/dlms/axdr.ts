@@ -261,6 +261,11 @@ function readValue(r: ByteReader, tag: number, depth: number): DlmsData {
     }
     case 5: return { type: 'double-long', value: r.u32() | 0 };
     case 6: return { type: 'double-long-unsigned', value: r.u32() };
+    case 15: return { type: 'integer', value: (r.u8() << 24) >> 24 };
+    case 16: return { type: 'long', value: (r.u16() << 16) >> 16 };
+    case 17: return { type: 'unsigned', value: r.u8() };
+    case 18: return { type: 'long-unsigned', value: r.u16() };
+    case 22: return { type: 'enum', value: r.u8() };
     case 9: return { type: 'octet-string', value: r.take(r.length()) };
     case 10: {
       const raw = r.take(r.length());

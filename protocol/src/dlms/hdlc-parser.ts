@@ -7,7 +7,8 @@
  * byte at the declared length is a flag and HCS/FCS check. If the flag is missing (the length
  * field was damaged or bytes were lost), the parser re-scans the candidate's bytes after its
  * opening flag, so a lost byte costs at most the damaged frame. A closing flag may be the
- * opening flag of the next frame. Defects are returned as events, never thrown.
+ * opening flag of the next frame. Defects are returned as events, never thrown. A frame that
+ * arrives whole within one chunk is decoded in place: its `info` is a view into that chunk.
  */
 import { decodeFrameBody, HDLC_FLAG, HDLC_MAX_FRAME_LENGTH, type FrameDefect, type HdlcFrame } from './hdlc-frame.js';
 
@@ -82,6 +83,16 @@ export class HdlcFrameParser {
             this.discarded++;
             this.#state = HUNT;
             break;
+          }
+          // Fast path: the whole frame and its closing flag are in this chunk; decode in place.
+          const length = i < n ? ((b & 7) << 8) | chunk[i]! : 0;
+          if (length >= 7 && length <= this.#maxFrameLength && i - 1 + length < n && chunk[i - 1 + length] === HDLC_FLAG) {
+            const decoded = decodeFrameBody(chunk.subarray(i - 1, i - 1 + length));
+            if (typeof decoded !== 'string') {
+              events.push({ type: 'frame', frame: decoded });
+              i += length;
+              break;
+            }
           }
           this.#body[0] = b;
           this.#filled = 1;
