@@ -55,7 +55,8 @@ export type TypeDescription =
   | { readonly tag: 2; readonly members: readonly TypeDescription[] };
 
 const MAX_DEPTH = 32;
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+/** Created on first use: hosts without TextDecoder (some XS builds) can still load the module. */
+let textDecoder: TextDecoder | undefined;
 const textEncoder = new TextEncoder();
 
 /** Small constructors, e.g. `Data.structure(Data.u32(5), Data.octetString(bytes))`. */
@@ -276,6 +277,7 @@ function readValue(r: ByteReader, tag: number, depth: number): DlmsData {
     case 12: {
       const raw = r.take(r.length());
       try {
+        textDecoder ??= new TextDecoder('utf-8', { fatal: true });
         return { type: 'utf8-string', value: textDecoder.decode(raw) };
       } catch {
         return r.malformed('utf8-string is not valid UTF-8');
