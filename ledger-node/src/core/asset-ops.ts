@@ -6,7 +6,7 @@
  */
 import { pieceId } from './asset-id.js';
 import type { LedgerState } from './state.js';
-import { AssetStatus, type Asset } from './types.js';
+import { AssetStatus, newAsset, type Asset } from './types.js';
 
 /**
  * Splits `asset` (open) into a piece of `wh` and an open remainder that stays in the pools.
@@ -15,9 +15,10 @@ import { AssetStatus, type Asset } from './types.js';
 export function splitAsset(state: LedgerState, asset: Asset, wh: number): { taken: Asset; rest: Asset } {
   if (!(wh > 0 && wh < asset.wh)) throw new RangeError(`split of ${asset.wh} Wh at ${wh}`);
   state.removeAsset(asset);
-  // `$epoch: 0`: a piece is a new record even though it copies its parent's fields.
-  const piece = (offset: number, size: number): Asset & { $epoch: number } => ({
-    ...asset, id: pieceId(asset.root, offset, size), offset, wh: size, status: AssetStatus.OPEN, consumer: undefined, usageInterval: undefined, $epoch: 0,
+  const piece = (offset: number, size: number): Asset => newAsset({
+    id: pieceId(asset.root, offset, size), root: asset.root, offset, wh: size, meterId: asset.meterId, producer: asset.producer, method: asset.method,
+    intervalStart: asset.intervalStart, expiry: asset.expiry, sourceTx: asset.sourceTx, issuedHeight: asset.issuedHeight, owner: asset.owner,
+    status: AssetStatus.OPEN, consumer: undefined, usageInterval: undefined,
   });
   const taken = piece(asset.offset, wh);
   const rest = piece(asset.offset + wh, asset.wh - wh);

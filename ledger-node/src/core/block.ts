@@ -4,15 +4,16 @@
  *      CBOR [tx id (32 bytes), status (0 applied, 1 rejected, 2 duplicate), reject code or null]
  *    so an inclusion proof also proves whether the transaction took effect;
  *  - eventsRoot: Merkle root over the canonical bytes of every event, in order;
- *  - stateRoot: H(previous state root || every record written by the block, in order), a
+ *  - stateRoot: H(previous state root || H(every record written by the block, in order)), a
  *    chain over state changes that two nodes compare to detect divergence.
  * Block hash = SHA-256 of the CBOR header; block 1's previous hash is the genesis hash.
  */
 import { decodeCbor, encodeCbor, fromHex, sha256, toHex, utf8 } from '@wattledger/protocol';
 import type { TxOutcome } from './apply.js';
-import { encodeEvent } from './events.js';
+import { writeEvent } from './events.js';
+import { CborWriter } from './cbor-writer.js';
 import { leafHash, MerkleTree } from './merkle.js';
-import type { StateChange } from './state.js';
+import type { ChangeSet } from './state.js';
 
 export interface BlockHeader {
   readonly chainId: string;
@@ -65,36 +66,12 @@ export function initialStateRoot(genesisHashHex: string): string {
 /** Hash function for large inputs (the state root); SHA-256. The node injects node:crypto's. */
 export type BulkHash = (bytes: Uint8Array) => Uint8Array;
 
-/**
- * H(previous root || for each change: kind NUL key NUL, u32 BE length (0xffffffff: deleted),
- * record bytes). Kinds and keys are ASCII (hex ids, digits, '|').
- */
-export function nextStateRoot(previous: string, changes: readonly StateChange[], hash: BulkHash = sha256): string {
-  let size = 32;
-  for (const c of changes) size += c.kind.length + c.key.length + 6 + (c.value?.length ?? 0);
-  const input = new Uint8Array(size);
-  const view = new DataView(input.buffer);
+/** stateRoot = H(previous root || H(changes.bytes)); see ChangeSet for the bytes. */
+export function nextStateRoot(previous: string, changes: ChangeSet, hash: BulkHash = sha256): string {
+  const input = new Uint8Array(64);
   input.set(fromHex(previous), 0);
-  let offset = 32;
-  const ascii = (text: string): void => {
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code > 127) throw new RangeError(`state key is not ASCII: ${JSON.stringify(text)}`);
-      input[offset++] = code;
-    }
-    input[offset++] = 0;
-  };
-  for (const c of changes) {
-    ascii(c.kind);
-    ascii(c.key);
-    view.setUint32(offset, c.value === null ? 0xffffffff : c.value.length);
-    offset += 4;
-    if (c.value !== null) {
-      input.set(c.value, offset);
-      offset += c.value.length;
-    }
-  }
-  return toHex(hash(input));
+  input.set(hash(changes.bytes), 32);
+  return toHex(sha256(input));
 }
 
 export interface BuiltBlock {
@@ -106,10 +83,20 @@ export interface BuiltBlock {
   readonly eventBytes: Uint8Array[];
 }
 
-export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: readonly StateChange[]; bulkHash?: BulkHash }): BuiltBlock {
+export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: ChangeSet; bulkHash?: BulkHash }): BuiltBlock {
   const txLeaves = args.outcomes.map((o) => leafHash(txLeafEntry(o)));
+  const w = new CborWriter(1 << 12);
+  const bounds: number[] = [];
+  for (const outcome of args.outcomes) {
+    for (const event of outcome.events) {
+      bounds.push(w.position);
+      writeEvent(event, w);
+    }
+  }
+  bounds.push(w.position);
+  const all = w.view8();
   const eventBytes: Uint8Array[] = [];
-  for (const outcome of args.outcomes) for (const event of outcome.events) eventBytes.push(encodeEvent(event));
+  for (let i = 0; i + 1 < bounds.length; i++) eventBytes.push(all.subarray(bounds[i]!, bounds[i + 1]!));
   const eventLeaves = eventBytes.map(leafHash);
   const header: BlockHeader = {
     chainId: args.chainId,

@@ -3,7 +3,8 @@
  * movements of DESIGN §7. Every event of a block is a leaf of the block's events Merkle root,
  * so a certificate can prove an allocation to a third party offline.
  */
-import { decodeCbor, encodeCbor } from '@wattledger/protocol';
+import { decodeCbor } from '@wattledger/protocol';
+import { CborWriter } from './cbor-writer.js';
 
 export interface AllocateEvent {
   readonly kind: 'allocate';
@@ -74,12 +75,24 @@ export const EVENT_FIELDS = Object.freeze({
 
 const NUMERIC_FIELDS: ReadonlySet<string> = new Set(['closeInterval', 'usageInterval', 'offset', 'wh', 'method', 'productionInterval']);
 
-/** Canonical bytes of an event (the Merkle leaf entry): CBOR [kind, ...fields in EVENT_FIELDS order]. */
-export function encodeEvent(event: LedgerEvent): Uint8Array {
+/** Appends the canonical bytes of an event: CBOR [kind, ...fields in EVENT_FIELDS order]. */
+export function writeEvent(event: LedgerEvent, w: CborWriter): void {
   const fields = EVENT_FIELDS[event.kind] as readonly string[];
-  const values: unknown[] = [event.kind];
-  for (const field of fields) values.push((event as unknown as Record<string, unknown>)[field]);
-  return encodeCbor(values);
+  w.array(fields.length + 1).text(event.kind);
+  const record = event as unknown as Record<string, string | number | null>;
+  for (const field of fields) {
+    const value = record[field];
+    if (typeof value === 'number') w.uint(value);
+    else if (value === null || value === undefined) w.null();
+    else w.text(value);
+  }
+}
+
+/** Canonical bytes of an event (the Merkle leaf entry). */
+export function encodeEvent(event: LedgerEvent): Uint8Array {
+  const w = new CborWriter(256);
+  writeEvent(event, w);
+  return w.view8().slice();
 }
 
 /** Inverse of `encodeEvent`; undefined for anything that is not a well-formed event. */

@@ -9,7 +9,7 @@ import { applyPrepared, type TxOutcome } from './apply.js';
 import { buildBlock, initialStateRoot, type BuiltBlock, type BulkHash } from './block.js';
 import { genesisHash, type Genesis } from './genesis.js';
 import type { PreparedTx } from './prepare.js';
-import { LedgerState, type StateChange } from './state.js';
+import { LedgerState, type ChangeSet } from './state.js';
 
 export interface ChainHead {
   readonly height: number;
@@ -22,7 +22,7 @@ export interface ChainHead {
 export interface AppliedBlock {
   readonly block: BuiltBlock;
   readonly outcomes: readonly TxOutcome[];
-  readonly changes: readonly StateChange[];
+  readonly changes: ChangeSet;
 }
 
 export class LedgerMachine {

@@ -5,12 +5,17 @@
  *   MTH of n > 1 entries splits at k, the largest power of two < n.
  * An empty tree hashes to H(). Inclusion proofs are the audit paths of §2.1.1.
  */
-import { concatBytes, equalBytes, sha256 } from '@wattledger/protocol';
+import { equalBytes, sha256 } from '@wattledger/protocol';
 
-const LEAF = new Uint8Array([0]);
+const LEAF_PREFIX = 0;
+
+let scratch = new Uint8Array(1024);
 
 export function leafHash(entry: Uint8Array): Uint8Array {
-  return sha256(concatBytes(LEAF, entry));
+  if (entry.length + 1 > scratch.length) scratch = new Uint8Array(Math.max(entry.length + 1, scratch.length * 2));
+  scratch[0] = LEAF_PREFIX;
+  scratch.set(entry, 1);
+  return sha256(scratch.subarray(0, entry.length + 1));
 }
 
 function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {

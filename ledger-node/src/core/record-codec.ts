@@ -3,9 +3,10 @@
  * The same bytes are hashed into the state root and stored in the node's snapshot, so a
  * record read back from disk re-encodes to the bytes that were hashed.
  */
-import { decodeCbor, encodeCbor } from '@wattledger/protocol';
+import { decodeCbor } from '@wattledger/protocol';
+import { CborWriter } from './cbor-writer.js';
 import type { MeterRole, PartyRole, TransferRule } from '@wattledger/protocol';
-import type { Asset, AssetStatus, CertificateRequest, Contract, History, IntermediaryClock, Meter, Party, PendingUsage, TransferPolicy } from './types.js';
+import { newAsset, type Asset, type AssetStatus, type CertificateRequest, type Contract, type History, type IntermediaryClock, type Meter, type Party, type PendingUsage, type TransferPolicy } from './types.js';
 
 export const RecordKind = Object.freeze({
   PARTY: 'party',
@@ -32,33 +33,51 @@ export interface RecordTypes {
   certreq: CertificateRequest;
 }
 
-type Codec<T> = { encode(record: T): unknown[]; decode(fields: unknown[]): T };
+type Codec<T> = { encode(record: T, w: CborWriter): void; decode(fields: unknown[]): T };
 
 const u = (v: unknown): number => v as number;
 const s = (v: unknown): string => v as string;
+const optText = (w: CborWriter, v: string | undefined): CborWriter => (v === undefined ? w.null() : w.text(v));
+const optUint = (w: CborWriter, v: number | undefined): CborWriter => (v === undefined ? w.null() : w.uint(v));
+/** lastSeq is -1 before the first reading: stored as lastSeq + 1. */
+const seq = (v: number): number => v + 1;
 
 const codecs: { [K in RecordKind]: Codec<RecordTypes[K]> } = {
   party: {
-    encode: (p) => [p.id, p.role, p.publicKey, p.region, p.name, p.intermediary ?? null, p.height],
+    encode: (p, w) => optText(w.array(7).text(p.id).text(p.role).bytes(p.publicKey).text(p.region).text(p.name), p.intermediary).uint(p.height),
     decode: (f) => ({ id: s(f[0]), role: f[1] as PartyRole, publicKey: f[2] as Uint8Array, region: s(f[3]), name: s(f[4]), intermediary: (f[5] ?? undefined) as string | undefined, height: u(f[6]) }),
   },
   meter: {
-    encode: (m) => [m.id, m.publicKey, m.role, m.owner, m.intermediary, m.productionMethod, m.ratedPowerW, m.lastSeq, m.lastReadingHash],
-    decode: (f) => ({ id: s(f[0]), publicKey: f[1] as Uint8Array, role: f[2] as MeterRole, owner: s(f[3]), intermediary: s(f[4]), productionMethod: u(f[5]), ratedPowerW: u(f[6]), lastSeq: u(f[7]), lastReadingHash: s(f[8]) }),
+    encode: (m, w) => w.array(9).text(m.id).bytes(m.publicKey).text(m.role).text(m.owner).text(m.intermediary).uint(m.productionMethod).uint(m.ratedPowerW).uint(seq(m.lastSeq)).text(m.lastReadingHash),
+    decode: (f) => ({ id: s(f[0]), publicKey: f[1] as Uint8Array, role: f[2] as MeterRole, owner: s(f[3]), intermediary: s(f[4]), productionMethod: u(f[5]), ratedPowerW: u(f[6]), lastSeq: u(f[7]) - 1, lastReadingHash: s(f[8]) }),
   },
   asset: {
-    encode: (a) => [a.id, a.root, a.offset, a.wh, a.meterId, a.producer, a.method, a.intervalStart, a.expiry, a.sourceTx, a.issuedHeight, a.owner, a.status, a.consumer ?? null, a.usageInterval ?? null],
-    decode: (f) => ({
+    encode: (a, w) => {
+      w.array(15).text(a.id).text(a.root).uint(a.offset).uint(a.wh).text(a.meterId).text(a.producer).uint(a.method).uint(a.intervalStart).uint(a.expiry).text(a.sourceTx).uint(a.issuedHeight).text(a.owner).text(a.status);
+      optUint(optText(w, a.consumer), a.usageInterval);
+    },
+    decode: (f) => newAsset({
       id: s(f[0]), root: s(f[1]), offset: u(f[2]), wh: u(f[3]), meterId: s(f[4]), producer: s(f[5]), method: u(f[6]), intervalStart: u(f[7]), expiry: u(f[8]),
       sourceTx: s(f[9]), issuedHeight: u(f[10]), owner: s(f[11]), status: f[12] as AssetStatus, consumer: (f[13] ?? undefined) as string | undefined, usageInterval: (f[14] ?? undefined) as number | undefined,
     }),
   },
   contract: {
-    encode: (c) => [c.consumer, c.intermediary, c.periodStart, c.periodEnd, c.plannedWhPerHour, c.targetPercent, [...c.providers], c.granular, c.txId],
+    encode: (c, w) => {
+      w.array(9).text(c.consumer).text(c.intermediary).uint(c.periodStart).uint(c.periodEnd).uint(c.plannedWhPerHour).uint(c.targetPercent).array(c.providers.length);
+      for (const p of c.providers) w.text(p);
+      w.bool(c.granular).text(c.txId);
+    },
     decode: (f) => ({ consumer: s(f[0]), intermediary: s(f[1]), periodStart: u(f[2]), periodEnd: u(f[3]), plannedWhPerHour: u(f[4]), targetPercent: u(f[5]), providers: f[6] as string[], granular: f[7] as boolean, txId: s(f[8]) }),
   },
   policy: {
-    encode: (p) => [p.intermediary, p.rules.map((r) => [r.to, [...r.methods], r.maxWhPerInterval ?? null, r.priority])],
+    encode: (p, w) => {
+      w.array(2).text(p.intermediary).array(p.rules.length);
+      for (const r of p.rules) {
+        w.array(4).text(r.to).array(r.methods.length);
+        for (const m of r.methods) w.uint(m);
+        optUint(w, r.maxWhPerInterval).uint(r.priority);
+      }
+    },
     decode: (f) => ({
       intermediary: s(f[0]),
       rules: (f[1] as unknown[][]).map((r): TransferRule => {
@@ -68,7 +87,12 @@ const codecs: { [K in RecordKind]: Codec<RecordTypes[K]> } = {
     }),
   },
   history: {
-    encode: (h) => [h.consumer, [...h.byMethod].sort((a, b) => a[0] - b[0]).flat(), h.renewableWh, h.totalWh, h.unmatchedWh],
+    encode: (h, w) => {
+      const methods = [...h.byMethod.keys()].sort((a, b) => a - b);
+      w.array(5).text(h.consumer).array(methods.length * 2);
+      for (const m of methods) w.uint(m).uint(h.byMethod.get(m)!);
+      w.uint(h.renewableWh).uint(h.totalWh).uint(h.unmatchedWh);
+    },
     decode: (f) => {
       const flat = f[1] as number[];
       const byMethod = new Map<number, number>();
@@ -77,21 +101,28 @@ const codecs: { [K in RecordKind]: Codec<RecordTypes[K]> } = {
     },
   },
   usage: {
-    encode: (x) => [x.key, x.intermediary, x.consumer, x.intervalStart, x.wh],
+    encode: (x, w) => w.array(5).text(x.key).text(x.intermediary).text(x.consumer).uint(x.intervalStart).uint(x.wh),
     decode: (f) => ({ key: s(f[0]), intermediary: s(f[1]), consumer: s(f[2]), intervalStart: u(f[3]), wh: u(f[4]) }),
   },
   clock: {
-    encode: (c) => [c.intermediary, c.lastClosed],
+    encode: (c, w) => w.array(2).text(c.intermediary).uint(c.lastClosed),
     decode: (f) => ({ intermediary: s(f[0]), lastClosed: u(f[1]) }),
   },
   certreq: {
-    encode: (c) => [c.id, c.consumer, c.periodStart, c.periodEnd, c.requestedBy, c.height],
+    encode: (c, w) => w.array(6).text(c.id).text(c.consumer).uint(c.periodStart).uint(c.periodEnd).text(c.requestedBy).uint(c.height),
     decode: (f) => ({ id: s(f[0]), consumer: s(f[1]), periodStart: u(f[2]), periodEnd: u(f[3]), requestedBy: s(f[4]), height: u(f[5]) }),
   },
 };
 
+/** Appends the canonical bytes of a record to `w`. */
+export function writeRecord<K extends RecordKind>(kind: K, record: RecordTypes[K], w: CborWriter): void {
+  codecs[kind].encode(record, w);
+}
+
 export function encodeRecord<K extends RecordKind>(kind: K, record: RecordTypes[K]): Uint8Array {
-  return encodeCbor(codecs[kind].encode(record));
+  const w = new CborWriter(256);
+  codecs[kind].encode(record, w);
+  return w.view8().slice();
 }
 
 export function decodeRecord<K extends RecordKind>(kind: K, bytes: Uint8Array): RecordTypes[K] {

@@ -8,7 +8,8 @@ import { isRenewable, PartyRole } from '@wattledger/protocol';
 import type { TransferRule } from '@wattledger/protocol';
 import { AssetHeap } from './asset-heap.js';
 import type { Genesis } from './genesis.js';
-import { decodeRecord, encodeRecord, RecordKind, type RecordTypes } from './record-codec.js';
+import { CborWriter } from './cbor-writer.js';
+import { decodeRecord, RecordKind, writeRecord, type RecordTypes } from './record-codec.js';
 import { AssetStatus, type Asset, type CertificateRequest, type Contract, type History, type IntermediaryClock, type Meter, type Party, type PendingUsage, type TransferPolicy } from './types.js';
 
 export interface Lender {
@@ -16,11 +17,27 @@ export interface Lender {
   readonly rule: TransferRule;
 }
 
-export interface StateChange {
-  readonly kind: RecordKind;
-  readonly key: string;
-  /** Canonical record bytes; null when the record was deleted. */
-  readonly value: Uint8Array | null;
+/**
+ * The records a block changed, in order, serialised once into `bytes`, which is also the
+ * state root's input: per change, kind NUL key NUL, u32 BE length (0xffffffff: deleted),
+ * canonical record bytes.
+ */
+export class ChangeSet {
+  readonly kinds: RecordKind[] = [];
+  readonly keys: string[] = [];
+  /** Offsets of each record's bytes in `bytes`; start -1: deleted. */
+  readonly starts: number[] = [];
+  readonly ends: number[] = [];
+  bytes: Uint8Array = new Uint8Array(0);
+
+  get length(): number {
+    return this.kinds.length;
+  }
+
+  value(i: number): Uint8Array | null {
+    const start = this.starts[i]!;
+    return start < 0 ? null : this.bytes.subarray(start, this.ends[i]!);
+  }
 }
 
 /** Records carry the block epoch in which they were last logged. */
@@ -78,11 +95,31 @@ export class LedgerState {
   }
 
   /** The changes since the last call, in the order they were first made (a function of the log). */
-  takeChanges(): StateChange[] {
+  takeChanges(): ChangeSet {
     const log = this.changeLog;
     this.changeLog = [];
     this.epoch++;
-    return log.map(({ kind, key, record }) => ({ kind, key, value: record === null ? null : encodeRecord(kind, record as never) }));
+    const set = new ChangeSet();
+    const w = new CborWriter(Math.max(1 << 12, log.length * 160));
+    for (const { kind, key, record } of log) {
+      set.kinds.push(kind);
+      set.keys.push(key);
+      w.asciiz(kind).asciiz(key);
+      const lengthAt = w.skip4();
+      if (record === null) {
+        w.patchUint32(lengthAt, 0xffffffff);
+        set.starts.push(-1);
+        set.ends.push(-1);
+        continue;
+      }
+      const start = w.position;
+      writeRecord(kind, record as never, w);
+      w.patchUint32(lengthAt, w.position - start);
+      set.starts.push(start);
+      set.ends.push(w.position);
+    }
+    set.bytes = w.view8();
+    return set;
   }
 
   hasChanges(): boolean {

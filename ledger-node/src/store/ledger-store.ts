@@ -132,9 +132,10 @@ export class LedgerStore {
           eventIndex++;
         }
       }
-      for (const change of changes) {
-        if (change.value === null) s.deleteRecord.run(change.kind, change.key);
-        else s.putRecord.run(change.kind, change.key, change.value);
+      for (let i = 0; i < changes.length; i++) {
+        const value = changes.value(i);
+        if (value === null) s.deleteRecord.run(changes.kinds[i]!, changes.keys[i]!);
+        else s.putRecord.run(changes.kinds[i]!, changes.keys[i]!, value);
       }
       s.setMeta.run('head', JSON.stringify({ height: h.height, hash: block.hash, stateRoot: h.stateRoot, position: h.position }));
     });

@@ -9,7 +9,7 @@ import type { HandlerInput } from '../context.js';
 import { reject, RejectCode } from '../rejection.js';
 import { RecordKind } from '../record-codec.js';
 import type { LedgerState } from '../state.js';
-import { AssetStatus, type Meter } from '../types.js';
+import { AssetStatus, newAsset, type Meter } from '../types.js';
 
 interface CheckedReading {
   readonly reading: IntervalReading;
@@ -64,11 +64,11 @@ export function issueAsset(state: LedgerState, signed: SignedReadings, input: Ha
   for (const { reading, hash } of checked) {
     // A reading flagged as tampered keeps the chain intact but proves no energy.
     if (reading.exportedWh === 0 || (reading.flags & ReadingFlag.TAMPER) !== 0) continue;
-    state.putAsset({
+    state.putAsset(newAsset({
       id: hash, root: hash, offset: 0, wh: reading.exportedWh, meterId: meter.id, producer: meter.owner, method: meter.productionMethod,
       intervalStart: reading.intervalStart, expiry: reading.intervalStart + state.genesis.assetLifetimeS, sourceTx: input.tx.id,
       issuedHeight: input.ctx.height, owner: meter.intermediary, status: AssetStatus.OPEN, consumer: undefined, usageInterval: undefined,
-    });
+    }));
   }
 }
 

@@ -1,0 +1,161 @@
+/**
+ * A small canonical CBOR writer (RFC 8949 §4.2.1 preferred serialisation) for the ledger's
+ * own hot structures: arrays of unsigned integers, text, byte strings, booleans and null,
+ * written back to back into one growing buffer instead of one allocation per item. For
+ * integers up to 2^32 - 1 the bytes equal the protocol profile's (cbor-x) encoding, which
+ * test/cbor-writer.test.ts checks; larger safe integers are written as float64, as cbor-x
+ * does for them.
+ */
+
+const encoder = new TextEncoder();
+
+export class CborWriter {
+  private buffer: Uint8Array;
+  private view: DataView;
+  position = 0;
+
+  constructor(initialBytes = 1 << 16) {
+    this.buffer = new Uint8Array(initialBytes);
+    this.view = new DataView(this.buffer.buffer);
+  }
+
+  private reserve(bytes: number): void {
+    if (this.position + bytes <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.position + bytes) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buffer.subarray(0, this.position));
+    this.buffer = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  private head(major: number, value: number): void {
+    this.reserve(9);
+    const b = this.buffer;
+    const m = major << 5;
+    if (value < 24) b[this.position++] = m | value;
+    else if (value < 0x100) {
+      b[this.position++] = m | 24;
+      b[this.position++] = value;
+    } else if (value < 0x10000) {
+      b[this.position++] = m | 25;
+      this.view.setUint16(this.position, value);
+      this.position += 2;
+    } else {
+      b[this.position++] = m | 26;
+      this.view.setUint32(this.position, value);
+      this.position += 4;
+    }
+  }
+
+  array(length: number): this {
+    this.head(4, length);
+    return this;
+  }
+
+  /** A non-negative safe integer. */
+  uint(value: number): this {
+    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`CborWriter.uint: non-negative safe integer expected, got ${value}`);
+    if (value <= 0xffffffff) this.head(0, value);
+    else {
+      this.reserve(9);
+      this.buffer[this.position++] = 0xfb;
+      this.view.setFloat64(this.position, value);
+      this.position += 8;
+    }
+    return this;
+  }
+
+  text(value: string): this {
+    if (value.length > 24) {
+      // Native UTF-8 for longer strings; the header is written once the length is known.
+      this.reserve(value.length * 3 + 9);
+      const headerBytes = value.length * 3 < 24 ? 1 : value.length * 3 < 0x100 ? 2 : value.length * 3 < 0x10000 ? 3 : 5;
+      const start = this.position + headerBytes;
+      const { written } = encoder.encodeInto(value, this.buffer.subarray(start));
+      const needed = written < 24 ? 1 : written < 0x100 ? 2 : written < 0x10000 ? 3 : 5;
+      if (needed !== headerBytes) this.buffer.copyWithin(this.position + needed, start, start + written);
+      this.head(3, written);
+      this.position += written;
+      return this;
+    }
+    let ascii = true;
+    for (let i = 0; i < value.length; i++) {
+      if (value.charCodeAt(i) > 127) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) return this.rawText(encoder.encode(value));
+    this.head(3, value.length);
+    this.reserve(value.length);
+    for (let i = 0; i < value.length; i++) this.buffer[this.position++] = value.charCodeAt(i);
+    return this;
+  }
+
+  private rawText(utf8: Uint8Array): this {
+    this.head(3, utf8.length);
+    this.raw(utf8);
+    return this;
+  }
+
+  bytes(value: Uint8Array): this {
+    this.head(2, value.length);
+    return this.raw(value);
+  }
+
+  bool(value: boolean): this {
+    this.reserve(1);
+    this.buffer[this.position++] = value ? 0xf5 : 0xf4;
+    return this;
+  }
+
+  null(): this {
+    this.reserve(1);
+    this.buffer[this.position++] = 0xf6;
+    return this;
+  }
+
+  /** Bytes copied verbatim (already encoded, or a non-CBOR frame). */
+  raw(value: Uint8Array): this {
+    this.reserve(value.length);
+    this.buffer.set(value, this.position);
+    this.position += value.length;
+    return this;
+  }
+
+  /** ASCII text followed by a NUL byte, not CBOR (a frame separator); throws on non-ASCII. */
+  asciiz(value: string): this {
+    this.reserve(value.length + 1);
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i);
+      if (code > 127) throw new RangeError(`asciiz: not ASCII: ${JSON.stringify(value)}`);
+      this.buffer[this.position++] = code;
+    }
+    this.buffer[this.position++] = 0;
+    return this;
+  }
+
+  /** Writes a u32 big-endian at `at` (patching a length reserved earlier). */
+  patchUint32(at: number, value: number): void {
+    this.view.setUint32(at, value);
+  }
+
+  /** Reserves 4 bytes and returns their offset. */
+  skip4(): number {
+    this.reserve(4);
+    const at = this.position;
+    this.position += 4;
+    return at;
+  }
+
+  /** A view of everything written so far (valid until the next write). */
+  view8(): Uint8Array {
+    return this.buffer.subarray(0, this.position);
+  }
+
+  /** A copy of bytes [start, end). */
+  slice(start: number, end: number): Uint8Array {
+    return this.buffer.slice(start, end);
+  }
+}
