@@ -56,7 +56,7 @@ export type TypeDescription =
 
 const MAX_DEPTH = 32;
 /** Created on first use: hosts without TextDecoder (some XS builds) can still load the module. */
-let textDecoder: TextDecoder | undefined;
+let textDecoder: { decode(bytes: Uint8Array): string } | undefined;
 const textEncoder = new TextEncoder();
 
 /** Small constructors, e.g. `Data.structure(Data.u32(5), Data.octetString(bytes))`. */
