@@ -13,8 +13,8 @@ import {
   captureObject, CLOCK_CAPTURE_OBJECT, Data, dateTimeFromUnix, decodeData, decodeGetResponse, decodeProfileBuffer, encodeData, encodeDateTime,
   encodeFrame, encodeGetResponse, HdlcFrameParser, clientAddress, serverAddress, LLC_RESPONSE, type DlmsData,
 } from '@wattledger/protocol/dlms';
-import { openDlmsSession } from '../../../gateway/src/dlms/client.js';
-import { startTcpMeterSimulator } from '../../../gateway/src/dlms/simulator/tcp-simulator.js';
+// The gateway package exports only its service entry; the DLMS bridge is reached by path.
+import { openDlmsSession, startTcpMeterSimulator } from '../../../gateway/src/dlms/index.js';
 import { median, type BenchReport } from '../report.js';
 
 const COLUMNS = [CLOCK_CAPTURE_OBJECT, captureObject(3, '1.0.1.8.0.255', 2), captureObject(3, '1.0.2.8.0.255', 2), captureObject(1, '0.0.96.10.1.255', 2)];
