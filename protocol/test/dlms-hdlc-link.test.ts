@@ -228,3 +228,18 @@ t.test('frames for another station on a multi-drop line are ignored', async (t) 
   t.equal(rig.client.foreignFrames, 1);
   t.equal(rig.server.receive(encodeFrame({ kind: 'SNRM', destination: serverAddress(2, 17), source: clientAddress(16) })).length, 0);
 });
+
+t.test('fast-check: garbage bytes into either end never throw', async (t) => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 10 }), (chunks) => {
+    const rig = new Rig(params(128, 128), params(128, 128));
+    rig.run('client', rig.client.connect());
+    for (const chunk of chunks) {
+      rig.server.receive(chunk);
+      rig.client.receive(chunk);
+      rig.client.timeout();
+    }
+    return true;
+  }), { numRuns: 300 });
+  t.pass();
+});
