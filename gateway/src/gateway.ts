@@ -17,6 +17,7 @@ import { startExternalBroker } from './ingress/external-broker.js';
 import type { Ingress, IngressHandlers, IngressUrls } from './ingress/ingress.js';
 import { Presence } from './ingress/presence.js';
 import { Journal } from './journal/journal.js';
+import { JournalWriter } from './journal/writer-client.js';
 import { createGatewayMetrics, type GatewayMetrics } from './ops/gateway-metrics.js';
 import { startOpsServer, type OpsHttpServer } from './ops/http-server.js';
 import { createLogger } from './ops/logger.js';
@@ -111,9 +112,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
 
     const pool = await VerifyPool.start(config.pipeline.verifyWorkers);
     cleanup.push(() => pool.close());
+    const writer = await JournalWriter.start(config.dataDir);
+    cleanup.push(() => writer.close());
     const gatewaySigner = { signer: identity.gateway, partyId: identity.gatewayPartyId };
     const forwarder = new Forwarder({
       journal,
+      recordForwarded: (outcomes) => writer.recordForwarded(outcomes),
       client,
       gateway: gatewaySigner,
       batchSize: config.ledger.batchSize,
@@ -128,6 +132,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       maxPayloadBytes: config.mqtt.maxPayloadBytes,
       registry,
       journal,
+      writer,
       pool,
       metrics,
       rejections,

@@ -15,7 +15,10 @@ import type { LedgerClient } from './ledger-client.js';
 import { readingTx, type TxSigner } from './ledger-tx.js';
 
 export interface ForwarderDeps {
+  /** Read side: pending messages. */
   readonly journal: Journal;
+  /** Records the ledger's answers (on the journal writer thread, ordered after the commits). */
+  readonly recordForwarded: (outcomes: readonly ForwardOutcome[]) => Promise<void> | void;
   readonly client: LedgerClient;
   readonly gateway: TxSigner;
   readonly batchSize: number;
@@ -92,7 +95,7 @@ export class Forwarder {
         if (result.id !== tx.id) logger.warn({ tx: tx.id, ledgerId: result.id }, 'ledger reports another transaction id than the one computed here');
         return { id: message.id, state: MessageState.ON_LEDGER, txId: tx.id };
       });
-      journal.recordForwarded(outcomes);
+      await this.deps.recordForwarded(outcomes);
     }
   }
 

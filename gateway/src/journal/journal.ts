@@ -80,6 +80,7 @@ export class Journal {
       this.db = new Database(this.file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 10000'); // the journal writer thread holds a second connection
       this.db.pragma('foreign_keys = OFF');
       this.db.exec(DDL);
       this.checkVersion();

@@ -32,10 +32,17 @@ export interface VerifiedMessage {
 /** staged: waits for the group commit; done: refused or duplicate; gap: a predecessor is missing (not yet counted). */
 export type StageResult = 'staged' | 'done' | 'gap';
 
+/** Where group commits go: the journal writer thread (or, in tests, anything that appends durably). */
+export interface GroupAppender {
+  append(entries: readonly JournalEntry[]): Promise<void>;
+}
+
 export interface JournalStageDeps {
   readonly config: PipelineConfig;
   readonly registry: MeterRegistry;
+  /** Read side: chain heads and held readings. */
   readonly journal: Journal;
+  readonly writer: GroupAppender;
   readonly metrics: GatewayMetrics;
   readonly rejections: RejectionLog;
   readonly logger: Logger;
@@ -69,6 +76,9 @@ export class JournalStage {
   private readonly groupMeters = new Set<string>();
   private readonly reack = new Set<string>();
   private staged = 0;
+  /** Meters with a group commit in flight, and whether one is. */
+  private readonly committingMeters = new Set<string>();
+  private committing = false;
   private commitTimer: NodeJS.Timeout | undefined;
   private commitImmediate: NodeJS.Immediate | undefined;
 
@@ -105,7 +115,7 @@ export class JournalStage {
 
   /** Acknowledges again (duplicates, replays): after the pending commit if the meter has one, else now. */
   private reacknowledge(meter: MeterRecord): void {
-    if (this.groupMeters.has(meter.id)) this.reack.add(meter.id);
+    if (this.groupMeters.has(meter.id) || this.committingMeters.has(meter.id)) this.reack.add(meter.id);
     else this.ack(meter.id, this.ackValue(meter, meter.id));
   }
 
@@ -184,45 +194,69 @@ export class JournalStage {
     if (this.group.length > 0) this.commitImmediate ??= setImmediate(() => this.commit());
   }
 
-  /** Writes the staged group in one durable transaction, then acknowledges its meters. */
+  /**
+   * Sends the staged group to the journal writer as one durable transaction, and acknowledges
+   * its meters when it is on disk. One commit is in flight at a time; what is staged meanwhile
+   * forms the next group, so groups grow with the disk's fsync latency.
+   */
   commit(): void {
     if (this.commitTimer !== undefined) clearTimeout(this.commitTimer);
     if (this.commitImmediate !== undefined) clearImmediate(this.commitImmediate);
     this.commitTimer = undefined;
     this.commitImmediate = undefined;
+    if (this.committing || this.group.length === 0) return;
     const group = this.group;
-    if (group.length === 0) return;
     this.group = [];
-    const meters = new Set([...this.groupMeters, ...this.reack]);
+    for (const meterId of this.groupMeters) this.committingMeters.add(meterId);
     this.groupMeters.clear();
-    this.reack.clear();
+    this.committing = true;
+    const started = performance.now();
+    this.deps.writer
+      .append(group.map((s) => s.entry))
+      .then(
+        () => this.committed(group, started),
+        (error: Error) => this.commitFailed(group, error),
+      )
+      .finally(() => {
+        this.committing = false;
+        this.committingMeters.clear();
+        if (this.group.length > 0) this.commit();
+      });
+  }
+
+  private release(group: readonly Staged[]): void {
     for (const s of group) {
       this.staged -= s.entry.readings.length;
       for (const r of s.entry.readings) this.uncommitted.delete(`${s.entry.meterId}/${r.seq}`);
     }
-    const { metrics, journal } = this.deps;
-    const started = performance.now();
-    try {
-      journal.append(group.map((s) => s.entry));
-    } catch (error) {
-      this.commitFailed(group, error as Error);
-      return;
-    }
+  }
+
+  private committed(group: readonly Staged[], started: number): void {
+    const { metrics } = this.deps;
     metrics.journalCommit.observe((performance.now() - started) / 1000);
+    this.release(group);
     for (const s of group) {
       if (s.lastSeq > (this.durable.get(s.entry.meterId) ?? -1)) this.durable.set(s.entry.meterId, s.lastSeq);
       if (!s.entry.quarantined) metrics.readingsAccepted.inc(undefined, s.entry.readings.length);
     }
+    const meters = new Set([...this.committingMeters, ...this.reack]);
+    this.reack.clear();
     for (const meterId of meters) this.ack(meterId, this.ackValue(this.deps.registry.get(meterId), meterId));
     const acked = performance.now();
     for (const s of group) metrics.ingestLatency.observe((acked - s.receivedAt) / 1000);
     this.deps.onSettled(group.length, true);
   }
 
-  private commitFailed(group: Staged[], error: Error): void {
+  private commitFailed(failed: readonly Staged[], error: Error): void {
     this.deps.metrics.journalErrors.inc();
-    this.deps.logger.error({ err: error, messages: group.length }, error instanceof JournalError ? error.message : `journal write failed: ${error.message}`);
-    for (const meterId of new Set(group.map((s) => s.entry.meterId))) {
+    this.deps.logger.error({ err: error.message, messages: failed.length }, error instanceof JournalError ? error.message : `journal write failed: ${error.message}`);
+    // Messages staged meanwhile by the same meters chain onto the failed ones: they fail too (the meters resend).
+    const meters = new Set(failed.map((s) => s.entry.meterId));
+    const group = [...failed, ...this.group.filter((s) => meters.has(s.entry.meterId))];
+    this.group = this.group.filter((s) => !meters.has(s.entry.meterId));
+    for (const meterId of meters) this.groupMeters.delete(meterId);
+    this.release(group);
+    for (const meterId of meters) {
       const head = this.deps.journal.head(meterId);
       if (head === undefined) this.heads.delete(meterId);
       else this.heads.set(meterId, head);

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { decodeSignedReadings, ProtocolError, ProtocolErrorCode, sigStructure, type SignedReadings } from '@wattledger/protocol';
 import type { PipelineConfig } from '../config/schema.js';
 import type { Journal } from '../journal/journal.js';
+import type { GroupAppender } from './journal-stage.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
 import type { MeterRegistry } from '../registry/registry.js';
 import type { VerifyPool } from '../verify/verify-pool.js';
@@ -36,7 +37,10 @@ export interface PipelineDeps {
   readonly config: PipelineConfig;
   readonly maxPayloadBytes: number;
   readonly registry: MeterRegistry;
+  /** Read side of the journal (chain heads, held readings). */
   readonly journal: Journal;
+  /** Durable group commits (the journal writer thread). */
+  readonly writer: GroupAppender;
   readonly pool: VerifyPool;
   readonly metrics: GatewayMetrics;
   readonly rejections: RejectionLog;

@@ -1,0 +1,351 @@
+/**
+ * `ingest`: many simulated meters publishing signed readings through the gateway's embedded
+ * broker (DESIGN §6, §9). Counted end to end: a reading counts once the meter holds an ack
+ * covering it, i.e. it was verified (Ed25519 on node:crypto in the worker pool), chained,
+ * journaled (SQLite WAL, synchronous=FULL, group commit) and acknowledged over MQTT.
+ *
+ *   readingsPerS   meters keep a window of unacknowledged readings in flight (closed loop)
+ *   rawVerifyPerS  node:crypto Ed25519 verify on every core, nothing else, same run
+ *   ratio          readingsPerS / rawVerifyPerS, budget >= 0.8
+ *   p50Ms, p99Ms   publish -> ack at a fixed offered load of half of readingsPerS
+ *
+ * Meters are raw MQTT 3.1.1 clients (pre-built frames from mqtt-packet, one reading per
+ * signed message) in a worker thread, so that their cost does not run on the gateway's main
+ * thread. Forwarding to the ledger is outside the measure: the ledger stub answers 503 and the
+ * forwarder backs off, leaving the readings in the journal (its lag is reported).
+ * Options: --meters N (200) --seconds S (3) --window W (16)
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import mqttPacket from 'mqtt-packet';
+import { alignIntervalStart, meterIdFromPublicKey, meterTopic, MeterChannel, partyIdFromPublicKey, readingHash, READING_VERSION, signReadings, toHex, ZERO_HASH } from '@wattledger/protocol';
+import { nodeEd25519 } from '@wattledger/protocol/node';
+import { parseConfig, startGateway } from '@wattledger/gateway';
+import { median, percentile, type BenchReport } from '../report.js';
+
+const INTERVAL_S = 1800;
+
+interface SimOptions {
+  readonly meters: number;
+  readonly readingsPerMeter: number;
+  readonly window: number;
+}
+
+type ToSim =
+  | { type: 'connect'; url: string; credentials: string[] }
+  | { type: 'throughput'; seconds: number }
+  | { type: 'latency'; ratePerS: number; seconds: number }
+  | { type: 'stop' };
+
+type FromSim =
+  | { type: 'meters'; publicKeys: string[] }
+  | { type: 'connected' }
+  | { type: 'throughput'; acked: number; elapsedMs: number; simBusy: number }
+  | { type: 'latency'; latenciesMs: number[] };
+
+// ---------------------------------------------------------------- meter simulator (worker)
+
+class SimMeter {
+  readonly frames: Buffer[] = [];
+  sent = 0;
+  acked = -1;
+  readonly sentAt: Float64Array;
+  socket: Socket | undefined;
+  constructor(readonly id: string, count: number) {
+    this.sentAt = new Float64Array(count);
+  }
+}
+
+/** Decodes the CBOR unsigned integer of an ack (RFC 8949 §3.1, major type 0). */
+function ackSeq(payload: Buffer): number {
+  const b = payload[0]!;
+  if (b < 24) return b;
+  if (b === 24) return payload[1]!;
+  if (b === 25) return payload.readUInt16BE(1);
+  if (b === 26) return payload.readUInt32BE(1);
+  return -1;
+}
+
+async function simulator(options: SimOptions): Promise<void> {
+  const port = parentPort!;
+  const start = alignIntervalStart(Math.floor(Date.now() / 1000) - (options.readingsPerMeter + 10) * INTERVAL_S, INTERVAL_S);
+  const meters: SimMeter[] = [];
+  const signers = Array.from({ length: options.meters }, () => nodeEd25519.signer(crypto.getRandomValues(new Uint8Array(32))));
+  port.postMessage({ type: 'meters', publicKeys: signers.map((s) => toHex(s.publicKey)) } satisfies FromSim);
+  for (const signer of signers) {
+    const meter = new SimMeter(meterIdFromPublicKey(signer.publicKey), options.readingsPerMeter);
+    const topic = meterTopic(meter.id, MeterChannel.READINGS);
+    let prevHash = ZERO_HASH;
+    for (let seq = 0; seq < options.readingsPerMeter; seq++) {
+      const reading = { version: READING_VERSION, meterId: meter.id, seq, intervalStart: start + seq * INTERVAL_S, intervalLength: INTERVAL_S, importedWh: 2, exportedWh: 900 + (seq % 100), flags: 0, productionMethod: 1, prevHash };
+      prevHash = readingHash(reading);
+      meter.frames.push(mqttPacket.generate({ cmd: 'publish', topic, payload: Buffer.from(signReadings(reading, signer)), qos: 1, messageId: (seq % 65_000) + 1, dup: false, retain: false }));
+    }
+    meters.push(meter);
+  }
+
+  let onAck: (meter: SimMeter) => void = () => undefined;
+  const connectAll = async (url: string, credentials: string[]): Promise<void> => {
+    const { hostname, port: brokerPort } = new URL(url);
+    await Promise.all(
+      meters.map(
+        (meter, i) =>
+          new Promise<void>((resolve, reject) => {
+            const socket = netConnect(Number(brokerPort), hostname);
+            socket.setNoDelay(true);
+            meter.socket = socket;
+            const parser = mqttPacket.parser({ protocolVersion: 4 });
+            parser.on('packet', (packet) => {
+              if (packet.cmd === 'connack') {
+                if (packet.returnCode !== 0) return reject(new Error(`CONNACK ${packet.returnCode}`));
+                socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: meterTopic(meter.id, MeterChannel.ACK), qos: 1 }] }));
+              } else if (packet.cmd === 'suback') {
+                resolve();
+              } else if (packet.cmd === 'publish') {
+                if (packet.qos === 1) socket.write(Buffer.from([0x40, 0x02, packet.messageId! >> 8, packet.messageId! & 0xff]));
+                const seq = ackSeq(packet.payload as Buffer);
+                if (seq > meter.acked) {
+                  meter.acked = seq;
+                  onAck(meter);
+                }
+              }
+            });
+            parser.on('error', reject);
+            socket.on('data', (chunk) => parser.parse(chunk));
+            socket.on('error', reject);
+            socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: meter.id, keepalive: 60, username: meter.id, password: Buffer.from(credentials[i]!) }));
+          }),
+      ),
+    );
+  };
+
+  const sendNext = (meter: SimMeter): boolean => {
+    if (meter.sent >= meter.frames.length) return false;
+    meter.sentAt[meter.sent] = performance.now();
+    meter.socket!.write(meter.frames[meter.sent]!);
+    meter.sent++;
+    return true;
+  };
+
+  const throughput = async (seconds: number): Promise<FromSim> => {
+    const fill = (meter: SimMeter): void => {
+      while (meter.sent - (meter.acked + 1) < options.window && sendNext(meter)) {
+        /* keep the window full */
+      }
+    };
+    onAck = fill;
+    const ackedTotal = (): number => meters.reduce((n, m) => n + m.acked + 1, 0);
+    for (const meter of meters) fill(meter);
+    await new Promise((r) => setTimeout(r, 1000)); // warm-up
+    const a0 = ackedTotal();
+    const t0 = performance.now();
+    const elu0 = performance.eventLoopUtilization();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const simBusy = performance.eventLoopUtilization(elu0).utilization;
+    const result: FromSim = { type: 'throughput', acked: ackedTotal() - a0, elapsedMs: performance.now() - t0, simBusy };
+    onAck = () => undefined;
+    // Drain what is in flight, so the latency phase starts from an idle gateway.
+    while (meters.some((m) => m.acked + 1 < m.sent)) await new Promise((r) => setTimeout(r, 10));
+    return result;
+  };
+
+  const latency = async (ratePerS: number, seconds: number): Promise<FromSim> => {
+    const latencies: number[] = [];
+    const first = meters.map((m) => m.sent);
+    onAck = (meter) => {
+      const now = performance.now();
+      const index = meters.indexOf(meter);
+      for (let seq = Math.max(first[index]!, meter.acked - options.window * 4); seq <= meter.acked; seq++) {
+        const at = meter.sentAt[seq]!;
+        if (at > 0) {
+          latencies.push(now - at);
+          meter.sentAt[seq] = 0;
+        }
+      }
+    };
+    const started = performance.now();
+    let sent = 0;
+    let next = 0;
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        const elapsed = performance.now() - started;
+        const due = Math.floor((elapsed / 1000) * ratePerS);
+        for (; sent < due; sent++) {
+          sendNext(meters[next]!);
+          next = (next + 1) % meters.length;
+        }
+        if (elapsed >= seconds * 1000) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 2);
+    });
+    const deadline = performance.now() + 10_000;
+    while (meters.some((m) => m.acked + 1 < m.sent) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    return { type: 'latency', latenciesMs: latencies };
+  };
+
+  port.on('message', (message: ToSim) => {
+    const reply = (p: Promise<FromSim>): void => void p.then((m) => port.postMessage(m));
+    if (message.type === 'connect') reply(connectAll(message.url, message.credentials).then(() => ({ type: 'connected' }) as FromSim));
+    else if (message.type === 'throughput') reply(throughput(message.seconds));
+    else if (message.type === 'latency') reply(latency(message.ratePerS, message.seconds));
+    else if (message.type === 'stop') {
+      for (const m of meters) m.socket?.destroy();
+      port.close();
+    }
+  });
+}
+
+if (!isMainThread && (workerData as { role?: string } | null)?.role === 'ingest-simulator') {
+  await simulator((workerData as { options: SimOptions }).options);
+}
+
+// ---------------------------------------------------------------- raw verify rate (all cores)
+
+const RAW_VERIFY_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createPublicKey, verify } = require('node:crypto');
+const SPKI = Buffer.from('302a300506032b6570032100', 'hex');
+const key = createPublicKey({ key: Buffer.concat([SPKI, Buffer.from(workerData.publicKey)]), format: 'der', type: 'spki' });
+const message = Buffer.from(workerData.message), signature = Buffer.from(workerData.signature);
+let n = 0; const t0 = performance.now(); let ok = true;
+while (performance.now() - t0 < workerData.ms) { for (let i = 0; i < 64; i++) ok = verify(null, message, key, signature) && ok; n += 64; }
+parentPort.postMessage({ perS: (n * 1000) / (performance.now() - t0), ok });
+`;
+
+async function rawVerifyPerS(ms: number): Promise<number> {
+  const signer = nodeEd25519.signer(crypto.getRandomValues(new Uint8Array(32)));
+  const message = crypto.getRandomValues(new Uint8Array(140)); // the size of a reading's Sig_structure
+  const data = { publicKey: signer.publicKey, message, signature: signer.sign(message), ms };
+  const rates = await Promise.all(
+    Array.from({ length: availableParallelism() }, () => {
+      const worker = new Worker(RAW_VERIFY_WORKER, { eval: true, workerData: data });
+      return new Promise<number>((resolve, reject) => {
+        worker.once('message', (m: { perS: number; ok: boolean }) => (m.ok ? resolve(m.perS) : reject(new Error('raw verify failed'))));
+        worker.once('error', reject);
+      }).finally(() => void worker.terminate());
+    }),
+  );
+  return rates.reduce((a, b) => a + b, 0);
+}
+
+// ---------------------------------------------------------------- main
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const value = i >= 0 ? Number(args[i + 1]) : fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`--${name} must be a positive number`);
+  return value;
+}
+
+/** The ledger as far as the gateway needs it here: its meters, and 503 for transactions. */
+async function ledgerStub(meters: () => unknown[]): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    request.resume();
+    if (request.method === 'GET' && request.url?.startsWith('/v1/meters')) response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(meters()));
+    else response.writeHead(503).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+export default async function ingest(args: string[]): Promise<BenchReport> {
+  const meterCount = option(args, 'meters', 200);
+  const seconds = option(args, 'seconds', 3);
+  const window = option(args, 'window', 16);
+  const cores = availableParallelism();
+
+  const raw = await rawVerifyPerS(2000);
+  const readingsPerMeter = Math.ceil((raw * (seconds + 1) * 1.2 + raw * 0.6 * (seconds + 1)) / meterCount) + window;
+
+  const dir = mkdtempSync(join(tmpdir(), 'wl-bench-ingest-'));
+  // Worker threads do not inherit the TypeScript loader: register tsx, then load this file in the worker.
+  const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); });`;
+  const sim = new Worker(boot, {
+    eval: true,
+    workerData: { role: 'ingest-simulator', options: { meters: meterCount, readingsPerMeter, window } satisfies SimOptions },
+  });
+  const inbox: FromSim[] = [];
+  const waiters: Array<(m: FromSim) => void> = [];
+  sim.on('message', (m: FromSim) => (waiters.length > 0 ? waiters.shift()!(m) : inbox.push(m)));
+  const receive = (): Promise<FromSim> => (inbox.length > 0 ? Promise.resolve(inbox.shift()!) : new Promise((resolve) => waiters.push(resolve)));
+
+  const keys = await receive();
+  if (keys.type !== 'meters') throw new Error('simulator: expected its meters');
+  const gatewayKey = crypto.getRandomValues(new Uint8Array(32));
+  const intermediaryId = partyIdFromPublicKey(nodeEd25519.publicKeyOf(gatewayKey));
+  const ledgerMeters = keys.publicKeys.map((publicKey) => ({ id: meterIdFromPublicKey(Buffer.from(publicKey, 'hex')), publicKey, role: 'producer', intermediary: intermediaryId, productionMethod: 1, ratedPowerW: 10_000, lastSeq: -1, lastReadingHash: null }));
+  const ledger = await ledgerStub(() => ledgerMeters);
+  const gateway = await startGateway(
+    parseConfig({
+      dataDir: dir,
+      identity: { key: toHex(gatewayKey), intermediaryId },
+      mqtt: { embedded: { host: '127.0.0.1', port: 0 } },
+      pipeline: { verifyWorkers: cores, queueLimit: 1_000_000 },
+      ledger: { url: ledger.url, closeIntervals: false, retryMaxMs: 10_000, registrySyncMs: 3_600_000 },
+      http: false,
+      log: { level: 'error' },
+    }),
+  );
+  try {
+    sim.postMessage({ type: 'connect', url: gateway.brokerUrl, credentials: ledgerMeters.map((m) => gateway.issueCredential(m.id)) } satisfies ToSim);
+    if ((await receive()).type !== 'connected') throw new Error('simulator: expected connected');
+
+    sim.postMessage({ type: 'throughput', seconds } satisfies ToSim);
+    await new Promise((r) => setTimeout(r, 1000)); // the simulator's warm-up
+    const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
+    const phase1 = await receive();
+    if (phase1.type !== 'throughput') throw new Error('simulator: expected throughput');
+    const cpu = process.cpuUsage(cpu0);
+    const mainBusy = performance.eventLoopUtilization(elu0).utilization;
+    const readingsPerS = (phase1.acked * 1000) / phase1.elapsedMs;
+
+    const offered = readingsPerS / 2;
+    sim.postMessage({ type: 'latency', ratePerS: offered, seconds } satisfies ToSim);
+    const phase2 = await receive();
+    if (phase2.type !== 'latency') throw new Error('simulator: expected latency');
+    const stats = gateway.stats();
+    const rejected = Object.values(stats.rejected).reduce((a, b) => a + b, 0);
+    const ratio = readingsPerS / raw;
+    return {
+      name: 'ingest',
+      judgedBy: 'ratio = readingsPerS / rawVerifyPerS >= 0.8',
+      rows: [
+        { metric: 'readingsPerS', value: readingsPerS, unit: 'readings/s', note: `verified, journaled, acked; ${meterCount} meters, window ${window}` },
+        { metric: 'rawVerifyPerS', value: raw, unit: 'verifies/s', note: `node:crypto Ed25519 on ${cores} cores` },
+        { metric: 'ratio', value: ratio, note: ratio >= 0.8 ? 'within budget (>= 0.8)' : 'BELOW budget (>= 0.8)' },
+        { metric: 'offeredPerS', value: offered, unit: 'readings/s', note: 'half of readingsPerS, for the latencies' },
+        { metric: 'p50Ms', value: median(phase2.latenciesMs), unit: 'ms', note: 'publish -> ack' },
+        { metric: 'p99Ms', value: percentile(phase2.latenciesMs, 99), unit: 'ms' },
+        { metric: 'cpuPerReadingUs', value: (cpu.user + cpu.system) / phase1.acked, unit: 'µs', note: `all threads of the process; raw verify is ${(cores * 1e6 / raw).toFixed(1)} µs of one core` },
+        { metric: 'gatewayMainBusy', value: mainBusy, note: 'event-loop utilisation of the gateway main thread' },
+        { metric: 'simulatorBusy', value: phase1.simBusy, note: 'event-loop utilisation of the meter simulator thread' },
+        { metric: 'rejected', value: rejected, note: 'must be 0' },
+        { metric: 'ledgerLag', value: stats.ledgerLagReadings, unit: 'readings', note: 'journaled, not forwarded (ledger stub answers 503)' },
+      ],
+      figures: {
+        readingsPerS: Math.round(readingsPerS),
+        rawVerifyPerS: Math.round(raw),
+        ratio: Number(ratio.toFixed(3)),
+        p50Ms: Number(median(phase2.latenciesMs).toFixed(2)),
+        p99Ms: Number(percentile(phase2.latenciesMs, 99).toFixed(2)),
+        offeredPerS: Math.round(offered),
+        meters: meterCount,
+        cores,
+        rejected,
+      },
+    };
+  } finally {
+    sim.postMessage({ type: 'stop' } satisfies ToSim);
+    await sim.terminate();
+    await gateway.close();
+    ledger.server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
