@@ -17,7 +17,7 @@
  *
  *   npm run bench -w bench -- cluster [--seconds 5] [--txs-per-submit 500] [--in-flight 8] [--catch-up-txs 50000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -150,6 +150,7 @@ async function catchUp(etcd: LocalEtcdCluster, dir: string, count: number) {
 
   // The same transactions replayed from the embedded sequencer: the node's own apply rate here.
   const localDir = join(dir, 'local');
+  mkdirSync(localDir, { recursive: true });
   const sequencer = openEmbeddedSequencer({ path: join(localDir, 'ordering.sqlite') });
   let localLast = (await sequencer.submit([world.requestCertificate(Ca, 0, 1800)])).position;
   for (let i = 0; i < txs.length; i += 2000) localLast = (await sequencer.submit(txs.slice(i, i + 2000))).position;
