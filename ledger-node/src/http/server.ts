@@ -26,7 +26,8 @@ export function createLedgerServer(node: LedgerNode, options: { logger?: boolean
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string; validation?: unknown }, _req, reply) => {
     if (error instanceof HttpError) return reply.status(error.statusCode).send({ error: { code: error.code, message: error.message } });
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    const code = error.validation !== undefined ? 'BAD_REQUEST' : status === 413 ? 'TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? (error.code ?? 'BAD_REQUEST') : 'INTERNAL';
+    // fastify's own codes (FST_ERR_*) are implementation details: map them to ours.
+    const code = status === 413 ? 'TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? (error.code !== undefined && !error.code.startsWith('FST_') && error.validation === undefined ? error.code : 'BAD_REQUEST') : 'INTERNAL';
     const message = status < 500 ? error.message : `internal error: ${error.message}`;
     return reply.status(status).send({ error: { code, message } });
   });
