@@ -19,3 +19,6 @@ export { nodeRandom } from './platform/node/node-random.js';
 export { createVirtualMeter, sourceFromSpec, type SourceSpec, type VirtualMeter, type VirtualMeterOptions } from './virtual-meter.js';
 export { expandedKeyEd25519, expandedKeySigner } from './crypto/ed25519-expanded-key.js';
 export { measureBuildSignEnqueue, type BuildSignEnqueueResult } from './diagnostics/build-sign-enqueue.js';
+export type { RadioHandlers, RadioLinkInfo, RadioTransport, ShortRangeRadio } from './hal/radio.js';
+export * from './pairing/index.js';
+export { createVirtualFieldMeter, type VirtualFieldMeter, type VirtualFieldMeterOptions } from './pairing/virtual-field-meter.js';
