@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { encodeRootRecord, isCheckpoint, judgeHeight, parseRootRecord, rootsOf, type RootRecord } from '../src/cluster/divergence.js';
+import { encodeRootRecord, isCheckpoint, judgeHeight, parseRootRecord, peerRootsAt, rootsOf, type RootRecord } from '../src/cluster/divergence.js';
 
 const R1 = '11'.repeat(32);
 const R2 = '22'.repeat(32);
@@ -50,6 +50,19 @@ t.test('property: at most one root is ever agreed, and only the holders of anoth
       return true;
     });
   }));
+});
+
+t.test('a peer that agrees at a later height agreed at every earlier one (roots are chained)', async (t) => {
+  const local = new Map([[5, R1], [6, R2], [7, R3]]);
+  const rootAt = (h: number): string | undefined => local.get(h);
+  const reports = new Map([
+    ['b', new Map([[7, R3]])], // agrees at 7: held R1 at 5 too
+    ['c', new Map([[7, R2]])], // differs at 7: says nothing about 5
+    ['d', new Map([[5, R2]])], // reported 5 itself
+    ['e', new Map([[9, R1]])], // beyond this node's head: cannot be compared
+  ]);
+  t.same([...peerRootsAt(5, R1, reports, rootAt, 7)], [['b', R1], ['d', R2]]);
+  t.same(judgeHeight('a', R1, peerRootsAt(5, R1, reports, rootAt, 7), 4), { kind: 'undecided' });
 });
 
 t.test('checkpoints', async (t) => {

@@ -74,6 +74,8 @@ if (findEtcdBinary() === undefined) {
     const txs = Array.from({ length: 20 }, (_, i) => world.registerParty(world.actor(`late-${i}`, PartyRole.CONSUMER, Da)));
     const results = await postBatch(node1.url, txs);
     t.ok(results.every((r) => r.status === 'applied'), 'the batch is applied by the healthy nodes');
+    const delivered = Date.now() + 10_000;
+    while (!corrupted && Date.now() < delivered) await new Promise((resolve) => setTimeout(resolve, 20));
     t.ok(corrupted, 'node4 received the corrupted batch');
 
     const deadline = Date.now() + 20_000;

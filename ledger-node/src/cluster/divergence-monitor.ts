@@ -10,7 +10,7 @@ import type { Etcd3 } from 'etcd3';
 import { prefixRangeEnd, type EtcdKeys } from '../ordering/etcd/etcd-keys.js';
 import { StateDivergedError } from '../ordering/etcd/errors.js';
 import type { ClusterLogger } from '../ordering/etcd/logger.js';
-import { encodeRootRecord, judgeHeight, parseRootRecord, rootsOf, type RootRecord } from './divergence.js';
+import { encodeRootRecord, judgeHeight, parseRootRecord, peerRootsAt, rootsOf, type RootRecord } from './divergence.js';
 import { readNodes } from './node-registry.js';
 
 export interface DivergenceMonitorOptions {
@@ -97,7 +97,7 @@ export function startDivergenceMonitor(options: DivergenceMonitorOptions): Diver
     ]);
     const registered = new Set(nodes.map((n) => n.nodeId));
     registered.add(nodeId);
-    const byHeight = new Map<number, Map<string, string>>();
+    const reports = new Map<string, Map<number, string>>();
     for (const kv of response.kvs) {
       const peer = kv.key.toString().slice(keys.roots.length);
       if (peer === nodeId || !registered.has(peer)) continue;
@@ -106,18 +106,21 @@ export function startDivergenceMonitor(options: DivergenceMonitorOptions): Diver
         logger.warn({ peer }, 'ignoring a malformed state-root record');
         continue;
       }
-      for (const [height, root] of rootsOf(record)) {
-        let peers = byHeight.get(height);
-        if (peers === undefined) byHeight.set(height, (peers = new Map()));
-        peers.set(peer, root);
-      }
+      reports.set(peer, rootsOf(record));
     }
     const head = options.head();
-    for (const height of [...byHeight.keys()].sort((a, b) => a - b)) {
-      if (height > head.height || divergedError) continue;
-      const local = options.rootAt(height);
+    const cache = new Map<number, string | undefined>();
+    const rootAt = (height: number): string | undefined => {
+      if (!cache.has(height)) cache.set(height, options.rootAt(height));
+      return cache.get(height);
+    };
+    const heights = new Set<number>();
+    for (const byHeight of reports.values()) for (const height of byHeight.keys()) if (height <= head.height) heights.add(height);
+    for (const height of [...heights].sort((a, b) => a - b)) {
+      if (divergedError) break;
+      const local = rootAt(height);
       if (local === undefined) continue;
-      const peers = byHeight.get(height)!;
+      const peers = peerRootsAt(height, local, reports, rootAt, head.height);
       const verdict = judgeHeight(nodeId, local, peers, registered.size);
       const signature = `${height}:${[...peers].map(([p, r]) => `${p}=${r}`).sort().join(',')}`;
       if (judged.has(signature)) continue;

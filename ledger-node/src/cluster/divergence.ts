@@ -38,6 +38,37 @@ export function judgeHeight(localNodeId: string, localRoot: string, peerRoots: R
   return { kind: 'undecided' };
 }
 
+/**
+ * The roots other nodes had at `height`, as far as this node can tell. A peer that reported
+ * this height counts with its root. A peer that reported only later heights still counts
+ * as holding `localRoot` if its root at one of those heights equals this node's root there:
+ * each state root hashes the previous one (block.ts), so equal roots at a later height mean
+ * equal roots at every height before. (A later root that differs says nothing about `height`.)
+ */
+export function peerRootsAt(
+  height: number,
+  localRoot: string,
+  reports: ReadonlyMap<string, ReadonlyMap<number, string>>,
+  localRootAt: (height: number) => string | undefined,
+  localHeight: number,
+): Map<string, string> {
+  const roots = new Map<string, string>();
+  for (const [peer, byHeight] of reports) {
+    const exact = byHeight.get(height);
+    if (exact !== undefined) {
+      roots.set(peer, exact);
+      continue;
+    }
+    for (const [later, root] of byHeight) {
+      if (later > height && later <= localHeight && localRootAt(later) === root) {
+        roots.set(peer, localRoot);
+        break;
+      }
+    }
+  }
+  return roots;
+}
+
 /** Heights every node publishes a root for, so that two nodes always have heights in common. */
 export function isCheckpoint(height: number, every: number): boolean {
   return height > 0 && height % every === 0;
