@@ -12,6 +12,7 @@ export const GatewayErrorCode = Object.freeze({
   JOURNAL: 'JOURNAL',
   VERIFY_POOL: 'VERIFY_POOL',
   CLOSED: 'CLOSED',
+  READING_REFUSED: 'READING_REFUSED',
 } as const);
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
@@ -67,5 +68,14 @@ export class VerifyPoolError extends GatewayError {
 export class ClosedError extends GatewayError {
   constructor(what: string) {
     super(GatewayErrorCode.CLOSED, `${what} is closed`);
+  }
+}
+
+/** A reading message handed over in process (DLMS bridge) was refused; `reason` is the pipeline's RejectReason. */
+export class ReadingRefusedError extends GatewayError {
+  readonly reason: string;
+  constructor(reason: string, meterId: string) {
+    super(GatewayErrorCode.READING_REFUSED, `readings of meter ${meterId} refused: ${reason}`);
+    this.reason = reason;
   }
 }

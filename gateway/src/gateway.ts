@@ -22,7 +22,8 @@ import { createGatewayMetrics, type GatewayMetrics } from './ops/gateway-metrics
 import { startOpsServer, type OpsHttpServer } from './ops/http-server.js';
 import { createLogger } from './ops/logger.js';
 import { Pipeline } from './pipeline/pipeline.js';
-import { RejectionLog } from './pipeline/rejection.js';
+import { RejectReason, RejectionLog } from './pipeline/rejection.js';
+import { ReadingRefusedError } from './errors.js';
 import { MeterRegistry } from './registry/registry.js';
 import { RegistrySync } from './registry/registry-sync.js';
 import { VerifyPool } from './verify/verify-pool.js';
@@ -59,8 +60,14 @@ export interface Gateway {
   stats(): GatewayStats;
   /** Issues the MQTT credential of a meter (embedded broker); returns the token for the meter. */
   issueCredential(meterId: string): string;
-  /** Submits a reading message made by this gateway for a legacy meter (DLMS bridge); it must carry the gateway-attested flag. */
-  submitAttested(meterId: string, signedReadings: Uint8Array): void;
+  /**
+   * Hands over readings made and signed by this gateway for a legacy meter (the DLMS poller's
+   * `onReading`): verified with the gateway's key, gateway-attested flag required, then chained,
+   * journaled and forwarded like any meter's. Resolves once durable: 'journaled', 'quarantined'
+   * (kept, implausible, not forwarded) or 'duplicate' (already journaled); rejects with
+   * ReadingRefusedError naming the reason otherwise.
+   */
+  submitAttested(meterId: string, signedReadings: Uint8Array): Promise<'journaled' | 'quarantined' | 'duplicate'>;
   /** Fetches the meter registry from the ledger now; true on success. */
   syncRegistry(): Promise<boolean>;
   /** Resolves when everything received so far is journaled, acknowledged and answered by the ledger. */
@@ -134,6 +141,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       journal,
       writer,
       pool,
+      attestationKey: identity.gateway.publicKey,
       metrics,
       rejections,
       logger,
@@ -212,7 +220,17 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       metrics,
       stats,
       issueCredential: (meterId) => credentials.issue(meterId),
-      submitAttested: (meterId, signedReadings) => activePipeline.submit({ topicMeterId: meterId, payload: signedReadings, receivedAt: performance.now(), attested: true }),
+      submitAttested: (meterId, signedReadings) =>
+        new Promise((resolve, reject) => {
+          activePipeline.submit({
+            topicMeterId: meterId,
+            payload: signedReadings,
+            receivedAt: performance.now(),
+            attested: true,
+            onDone: (outcome) =>
+              outcome === 'journaled' || outcome === 'quarantined' || outcome === RejectReason.DUPLICATE ? resolve(outcome) : reject(new ReadingRefusedError(outcome, meterId)),
+          });
+        }),
       syncRegistry: () => sync.sync(),
       async flush(flushOptions = {}) {
         await activePipeline.flush();

@@ -27,6 +27,8 @@ export interface VerifiedMessage {
   /** performance.now() at receipt. */
   readonly receivedAt: number;
   readonly attested: boolean;
+  /** See InboundReadings.onDone. */
+  readonly onDone?: ((outcome: 'journaled' | 'quarantined' | RejectReason) => void) | undefined;
 }
 
 /** staged: waits for the group commit; done: refused or duplicate; gap: a predecessor is missing (not yet counted). */
@@ -54,6 +56,7 @@ export interface JournalStageDeps {
 
 interface Staged {
   readonly entry: JournalEntry;
+  readonly onDone: VerifiedMessage['onDone'];
   readonly receivedAt: number;
   readonly lastSeq: number;
 }
@@ -122,41 +125,39 @@ export class JournalStage {
   /** Chain and plausibility of a verified message. `lastChance`: count a gap as a rejection instead of returning 'gap'. */
   stage(message: VerifiedMessage, lastChance: boolean): StageResult {
     const { meter, signed } = message;
-    const { rejections } = this.deps;
     const readings = signed.readings;
     // readingHash is SHA-256 of the reading's payload bytes; decodeReadingPayload guarantees they are canonical.
     const hashes = isSingle(signed) ? [nodeSha256(signed.sign1.payload)] : readings.map((r) => nodeSha256(encodeReading(r)));
     const outcome = checkChain(this.headOf(meter), readings, hashes, (seq) => this.uncommitted.get(`${meter.id}/${seq}`) ?? this.deps.journal.readingHash(meter.id, seq));
-    if (outcome.kind === 'duplicate') {
-      rejections.reject(RejectReason.DUPLICATE, meter.id, `seq ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} already journaled`, readings.length);
-      this.reacknowledge(meter);
+    const refuse = (reason: RejectReason, detail: string, count = 1): StageResult => {
+      this.deps.rejections.reject(reason, meter.id, detail, count);
+      message.onDone?.(reason);
       return 'done';
+    };
+    if (outcome.kind === 'duplicate') {
+      this.reacknowledge(meter);
+      return refuse(RejectReason.DUPLICATE, `seq ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} already journaled`, readings.length);
     }
     if (outcome.kind === 'reject') {
       if (outcome.reason === RejectReason.CHAIN_GAP && !lastChance) return 'gap';
-      rejections.reject(outcome.reason, meter.id, outcome.detail);
       if (outcome.reason === RejectReason.STALE_SEQ) this.reacknowledge(meter);
-      return 'done';
+      return refuse(outcome.reason, outcome.detail);
     }
     if (outcome.firstNew > 0) {
-      rejections.reject(RejectReason.BATCH_OVERLAP, meter.id, `batch ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} repeats readings up to ${readings[outcome.firstNew - 1]!.seq}`);
       this.reacknowledge(meter);
-      return 'done';
+      return refuse(RejectReason.BATCH_OVERLAP, `batch ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} repeats readings up to ${readings[outcome.firstNew - 1]!.seq}`);
     }
     const nowS = Math.floor(this.deps.now() / 1000);
     for (const reading of readings) {
       const future = checkNotFuture(reading, nowS, this.deps.config.maxFutureSkewS);
-      if (future !== undefined) {
-        rejections.reject(future.reason, meter.id, future.detail);
-        return 'done';
-      }
+      if (future !== undefined) return refuse(future.reason, future.detail);
     }
     let quarantined = false;
     for (const reading of readings) {
       const verdict = checkPlausible(reading, meter, message.attested);
       if (verdict !== undefined) {
         quarantined = true;
-        rejections.reject(verdict.reason, meter.id, `${verdict.detail} (quarantined)`);
+        this.deps.rejections.reject(verdict.reason, meter.id, `${verdict.detail} (quarantined)`);
       }
     }
     if (outcome.skipped > 0) {
@@ -176,6 +177,7 @@ export class JournalStage {
       },
       receivedAt: message.receivedAt,
       lastSeq: outcome.head.seq,
+      onDone: message.onDone,
     });
     this.groupMeters.add(meter.id);
     this.staged += readings.length;
@@ -243,7 +245,10 @@ export class JournalStage {
     this.reack.clear();
     for (const meterId of meters) this.ack(meterId, this.ackValue(this.deps.registry.get(meterId), meterId));
     const acked = performance.now();
-    for (const s of group) metrics.ingestLatency.observe((acked - s.receivedAt) / 1000);
+    for (const s of group) {
+      metrics.ingestLatency.observe((acked - s.receivedAt) / 1000);
+      s.onDone?.(s.entry.quarantined ? 'quarantined' : 'journaled');
+    }
     this.deps.onSettled(group.length, true);
   }
 
@@ -261,7 +266,10 @@ export class JournalStage {
       if (head === undefined) this.heads.delete(meterId);
       else this.heads.set(meterId, head);
     }
-    for (const s of group) this.deps.rejections.reject(RejectReason.INTERNAL, s.entry.meterId, 'journal write failed; not acknowledged, the meter will resend');
+    for (const s of group) {
+      this.deps.rejections.reject(RejectReason.INTERNAL, s.entry.meterId, 'journal write failed; not acknowledged, the meter will resend');
+      s.onDone?.(RejectReason.INTERNAL);
+    }
     this.deps.onSettled(group.length, false);
   }
 

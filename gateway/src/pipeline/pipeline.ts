@@ -29,9 +29,19 @@ export interface InboundReadings {
   readonly payload: Uint8Array;
   /** performance.now() at receipt, for latency. */
   readonly receivedAt: number;
-  /** Made and signed by this gateway for a legacy meter (DLMS bridge): must carry the gateway-attested flag. */
+  /**
+   * Made and signed by this gateway for a legacy meter (DLMS bridge): verified with the
+   * gateway's own key, and must carry the gateway-attested flag.
+   */
   readonly attested?: boolean;
+  /**
+   * Told how the message ended: 'journaled' or 'quarantined' (durable now), 'duplicate'
+   * (already durable), or the reason it was refused.
+   */
+  readonly onDone?: (outcome: MessageOutcome) => void;
 }
+
+export type MessageOutcome = 'journaled' | 'quarantined' | RejectReason;
 
 export interface PipelineDeps {
   readonly config: PipelineConfig;
@@ -42,6 +52,8 @@ export interface PipelineDeps {
   /** Durable group commits (the journal writer thread). */
   readonly writer: GroupAppender;
   readonly pool: VerifyPool;
+  /** Public key that signs gateway-attested (DLMS) readings: the gateway's own. */
+  readonly attestationKey: Uint8Array;
   readonly metrics: GatewayMetrics;
   readonly rejections: RejectionLog;
   readonly logger: Logger;
@@ -110,11 +122,18 @@ export class Pipeline {
       this.admit(message);
     } catch (error) {
       this.deps.rejections.reject(RejectReason.INTERNAL, message.topicMeterId, `unexpected ${(error as Error).message}`);
+      message.onDone?.(RejectReason.INTERNAL);
     }
   }
 
   private admit(message: InboundReadings): void {
-    const { rejections, config } = this.deps;
+    const { config } = this.deps;
+    const rejections = {
+      reject: (reason: RejectReason, meterId: string | undefined, detail: string): void => {
+        this.deps.rejections.reject(reason, meterId, detail);
+        message.onDone?.(reason);
+      },
+    };
     const meterId = message.topicMeterId;
     if (this.closed) return rejections.reject(RejectReason.OVERLOADED, meterId, 'gateway is shutting down');
     if (message.payload.length > this.deps.maxPayloadBytes) {
@@ -135,7 +154,7 @@ export class Pipeline {
       return rejections.reject(RejectReason.UNKNOWN_METER, meterId, `meter ${meterId} is not registered for this intermediary`);
     }
     this.inFlight++;
-    this.batch.push({ meter, signed, cose: message.payload, receivedAt: message.receivedAt, attested: message.attested === true });
+    this.batch.push({ meter, signed, cose: message.payload, receivedAt: message.receivedAt, attested: message.attested === true, onDone: message.onDone });
     if (this.batch.length >= config.verifyBatch) this.dispatch();
     else if (!this.dispatchScheduled) {
       this.dispatchScheduled = true;
@@ -151,7 +170,7 @@ export class Pipeline {
     const batch: VerifyBatch = { messages, results: undefined, error: undefined, done: false };
     this.batches.push(batch);
     const jobs = messages.map((m) => ({
-      publicKey: m.meter.publicKey,
+      publicKey: m.attested ? this.deps.attestationKey : m.meter.publicKey,
       message: sigStructure(m.signed.sign1.protectedBytes, m.signed.sign1.payload),
       signature: m.signed.sign1.signature,
     }));
@@ -179,8 +198,8 @@ export class Pipeline {
       for (let i = 0; i < batch.messages.length; i++) {
         const message = batch.messages[i]!;
         const meterId = message.meter.id;
-        if (batch.error !== undefined) this.finish(RejectReason.INTERNAL, meterId, batch.error.message);
-        else if (batch.results![i] !== 1) this.finish(RejectReason.BAD_SIGNATURE, meterId, 'signature does not verify under the registered key');
+        if (batch.error !== undefined) this.finish(message, RejectReason.INTERNAL, meterId, batch.error.message);
+        else if (batch.results![i] !== 1) this.finish(message, RejectReason.BAD_SIGNATURE, meterId, 'signature does not verify under the registered key');
         else this.toStage(message, false);
       }
     }
@@ -192,9 +211,9 @@ export class Pipeline {
     try {
       result = this.stage.stage(message, lastChance || this.parked.length >= MAX_PARKED || this.closed);
     } catch (error) {
-      return this.finish(RejectReason.INTERNAL, message.meter.id, `unexpected ${(error as Error).message}`);
+      return this.finish(message, RejectReason.INTERNAL, message.meter.id, `unexpected ${(error as Error).message}`);
     }
-    if (result === 'done') this.finish();
+    if (result === 'done') this.inFlight--;
     else if (result === 'gap') {
       if (this.parked.length === 0) this.deps.requestRegistrySync();
       this.parked.push(message);
@@ -212,9 +231,10 @@ export class Pipeline {
     this.checkIdle();
   }
 
-  /** A message leaves the pipeline without being staged (refused, duplicate, or already counted). */
-  private finish(reason?: RejectReason, meterId?: string, detail?: string): void {
-    if (reason !== undefined) this.deps.rejections.reject(reason, meterId, detail ?? reason);
+  /** A verified-stage message leaves the pipeline refused. */
+  private finish(message: VerifiedMessage, reason: RejectReason, meterId: string, detail: string): void {
+    this.deps.rejections.reject(reason, meterId, detail);
+    message.onDone?.(reason);
     this.inFlight--;
   }
 
