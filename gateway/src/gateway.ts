@@ -27,6 +27,7 @@ import { ReadingRefusedError } from './errors.js';
 import { MeterRegistry } from './registry/registry.js';
 import { RegistrySync } from './registry/registry-sync.js';
 import { VerifyPool } from './verify/verify-pool.js';
+import { startPairingRegistrar, type PairingRegistrarService } from './pairing/registrar-service.js';
 
 export interface GatewayOptions {
   /** Defaults to a pino logger at config.log.level on stdout. */
@@ -53,6 +54,8 @@ export interface Gateway {
   readonly urls: IngressUrls;
   /** http://host:port of /metrics and /health, if enabled. */
   readonly httpUrl: string | undefined;
+  /** http(s)://host:port of the pairing registrar, if `pairing` is configured. */
+  readonly pairingUrl: string | undefined;
   /** Party id of the gateway (signer of issue-asset and record-usage). */
   readonly partyId: string;
   readonly intermediaryId: string;
@@ -60,6 +63,8 @@ export interface Gateway {
   stats(): GatewayStats;
   /** Issues the MQTT credential of a meter (embedded broker); returns the token for the meter. */
   issueCredential(meterId: string): string;
+  /** The MQTT credential store of the embedded broker (for the pairing registrar). */
+  readonly credentials: CredentialStore;
   /**
    * Hands over readings made and signed by this gateway for a legacy meter (the DLMS poller's
    * `onReading`): verified with the gateway's key, gateway-attested flag required, then chained,
@@ -208,6 +213,12 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const activeOps = ops;
       cleanup.push(() => activeOps.close());
     }
+    let pairing: PairingRegistrarService | undefined;
+    if (config.pairing !== undefined) {
+      pairing = await startPairingRegistrar(config.pairing, { identity, ledger: client, registry, credentials, defaultBrokerUrl: activeIngress.urls.mqtt, logger });
+      const activePairing = pairing;
+      cleanup.push(() => activePairing.close());
+    }
     logger.info({ mqtt: activeIngress.urls, http: ops?.url, party: identity.gatewayPartyId, intermediary: identity.intermediaryId, verifyWorkers: pool.size }, 'gateway started');
 
     let closing: Promise<void> | undefined;
@@ -215,11 +226,13 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       brokerUrl: activeIngress.urls.mqtt,
       urls: activeIngress.urls,
       httpUrl: ops?.url,
+      pairingUrl: pairing?.url,
       partyId: identity.gatewayPartyId,
       intermediaryId: identity.intermediaryId,
       metrics,
       stats,
       issueCredential: (meterId) => credentials.issue(meterId),
+      credentials,
       submitAttested: (meterId, signedReadings) =>
         new Promise((resolve, reject) => {
           activePipeline.submit({

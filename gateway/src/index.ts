@@ -9,4 +9,5 @@ export { ConfigError, GatewayError, GatewayErrorCode, JournalError, LedgerProtoc
 export { RejectReason } from './pipeline/rejection.js';
 export type { MessageOutcome } from './pipeline/pipeline.js';
 export { mosquittoAcl } from './ingress/external-broker.js';
+export { CredentialStore } from './ingress/credentials.js';
 export { main as runGatewayCli } from './cli.js';

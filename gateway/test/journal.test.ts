@@ -84,7 +84,9 @@ t.test('closable intervals wait for the grace period and for every earlier readi
 t.test('credentials: issued once, stored hashed, checked in constant time', async (t) => {
   const { journal } = tempJournal(t);
   const store = new CredentialStore(journal.db);
+  t.notOk(store.has(A));
   const token = store.issue(A);
+  t.ok(store.has(A));
   t.ok(store.check(A, Buffer.from(token)));
   t.notOk(store.check(A, Buffer.from(`${token}x`)));
   t.notOk(store.check(B, Buffer.from(token)), 'another meter');

@@ -58,6 +58,9 @@ export class FieldReader {
   }
 
   hex(key: string, bytes: number | undefined, fallback?: string): string {
+    if (typeof this.raw[key] === 'number') {
+      throw new ConfigError(this.field(key), `expected ${bytes === undefined ? 'hex digits' : `${bytes * 2} hex digits`} in quotes (YAML reads unquoted digits as a number)`);
+    }
     const value = this.string(key, fallback);
     const ok = /^[0-9a-fA-F]*$/.test(value) && value.length % 2 === 0 && (bytes === undefined ? value.length > 0 : value.length === bytes * 2);
     if (!ok) throw new ConfigError(this.field(key), `expected ${bytes === undefined ? 'hex digits' : `${bytes * 2} hex digits (${bytes} bytes)`}, got ${describe(value)}`);

@@ -40,5 +40,6 @@ export function resolvePaths(config: GatewayConfig, baseDir: string): GatewayCon
       embedded: { ...mqtt.embedded, tls: tls && { ...tls, certFile: at(tls.certFile), keyFile: at(tls.keyFile) } },
       external: mqtt.external && { ...mqtt.external, passwordFile: opt(mqtt.external.passwordFile), caFile: opt(mqtt.external.caFile) },
     },
+    pairing: config.pairing && { ...config.pairing, tls: config.pairing.tls && { certFile: at(config.pairing.tls.certFile), keyFile: at(config.pairing.tls.keyFile) } },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors.js';
 import { FieldReader } from './fields.js';
+import { parsePairingConfig, type PairingConfig } from '../pairing/pairing-config.js';
 
 export type MqttMode = 'embedded' | 'external';
 
@@ -101,6 +102,8 @@ export interface GatewayConfig {
   readonly pipeline: PipelineConfig;
   readonly ledger: LedgerConfig;
   readonly http: HttpConfig | undefined;
+  /** The pairing registrar (gateway/src/pairing); absent = off. */
+  readonly pairing: PairingConfig | undefined;
   readonly log: { readonly level: LogLevel };
 }
 
@@ -119,6 +122,7 @@ export function parseConfig(raw: unknown): GatewayConfig {
     pipeline: parsePipeline(root.section('pipeline')),
     ledger: parseLedger(root.section('ledger')),
     http: parseHttp(root),
+    pairing: parsePairingConfig(root.optionalSection('pairing')),
     log: parseLog(root.section('log')),
   };
   root.done();

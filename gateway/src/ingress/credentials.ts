@@ -36,6 +36,11 @@ export class CredentialStore {
     return token;
   }
 
+  /** True iff a credential is issued for `meterId`. */
+  has(meterId: string): boolean {
+    return this.select.get(meterId) !== undefined;
+  }
+
   revoke(meterId: string): boolean {
     return this.remove.run(meterId).changes > 0;
   }
