@@ -8,6 +8,7 @@
  *   wattledger-gateway mosquitto-acl [--gateway-user NAME]
  *                                                   print a Mosquitto ACL for external broker mode
  *   wattledger-gateway dlms ...                     the DLMS bridge (gateway/src/dlms/cli.ts)
+ *   wattledger-gateway pair ...                     the technician's pairing tool (same as wattledger-pair)
  */
 import { parseArgs } from 'node:util';
 import { loadConfigFile } from './config/load.js';
@@ -23,6 +24,7 @@ const USAGE = `usage:
   wattledger-gateway credential --config FILE --meter METER_ID
   wattledger-gateway mosquitto-acl [--gateway-user NAME]
   wattledger-gateway dlms <command> [options]   (see: wattledger-gateway dlms --help)
+  wattledger-gateway pair [options]             (see: wattledger-gateway pair --help)
 `;
 
 class UsageError extends Error {}
@@ -98,6 +100,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'dlms':
       return dlms(rest);
+    case 'pair': {
+      const { runPairCommand } = await import('./pairing/technician/pair-command.js');
+      return runPairCommand(rest);
+    }
     case undefined:
     case 'help':
     case '--help':
