@@ -77,3 +77,9 @@ t.test('YAML and JSON files; relative paths resolve against the file', async (t)
   t.throws(() => loadIdentity({ ...fromYaml.identity, keyFile: join(dir, 'short.key') }), { message: /32-byte Ed25519 seed/ });
   t.throws(() => loadIdentity({ ...fromYaml.identity, intermediaryKey: 'cd'.repeat(32) }), { message: /belongs to party/ }, 'an intermediary key must match intermediaryId');
 });
+
+t.test('gateway.example.yaml is a valid configuration', async (t) => {
+  const config = loadConfigFile(new URL('../gateway.example.yaml', import.meta.url).pathname);
+  t.equal(config.mqtt.mode, 'embedded');
+  t.equal(config.identity.intermediaryId, '0123456789abcdef');
+});
