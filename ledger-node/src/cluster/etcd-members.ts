@@ -101,12 +101,30 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Kills `children` when this process exits, or dies of SIGINT/SIGTERM/SIGHUP that nobody
+ * else handles (a program with its own handler, like scripts/local-cluster.ts, stops them).
+ */
+export function killOnExit(children: ReadonlySet<ChildProcess>): void {
+  const killAll = (): void => {
+    for (const child of children) killGroup(child, 'SIGKILL');
+  };
+  process.on('exit', killAll);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      if (process.listenerCount(signal) > 1) return;
+      killAll();
+      process.off(signal, onSignal);
+      process.kill(process.pid, signal);
+    };
+    process.on(signal, onSignal);
+  }
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of live) killGroup(child, 'SIGKILL');
-  });
+  killOnExit(live);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,7 +10,7 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { genesisToJson, type Genesis } from '../core/genesis.js';
-import { freePorts, startLocalEtcdCluster, type LocalEtcdCluster } from './etcd-members.js';
+import { freePorts, killOnExit, startLocalEtcdCluster, type LocalEtcdCluster } from './etcd-members.js';
 
 const CLI = fileURLToPath(new URL('../../bin/ledger-node.mjs', import.meta.url));
 
@@ -76,9 +76,7 @@ class NodeState implements LocalLedgerNode {
 export async function startLocalLedgerCluster(options: LocalLedgerClusterOptions): Promise<LocalLedgerCluster> {
   if (!exitHook) {
     exitHook = true;
-    process.on('exit', () => {
-      for (const child of liveNodes) killGroup(child, 'SIGKILL');
-    });
+    killOnExit(liveNodes);
   }
   mkdirSync(options.dir, { recursive: true });
   const etcd = await startLocalEtcdCluster({ size: options.etcdMembers ?? 3, dir: join(options.dir, 'etcd') });
