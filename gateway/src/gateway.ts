@@ -204,7 +204,7 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
     if (config.http !== undefined) {
       const started = performance.now();
       ops = await startOpsServer(config.http.host, config.http.port, () => metrics.registry.render(), () => ({
-        ok: metrics.journalErrors.get() === 0 || activePipeline.journalLag === 0,
+        ok: activePipeline.journalHealthy,
         uptimeS: Math.round((performance.now() - started) / 1000),
         mqtt: activeIngress.urls,
         ledger: { url: config.ledger.url, reachable: ledgerReachable ?? null, registryMeters: registry.size },

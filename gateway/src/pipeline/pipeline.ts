@@ -93,6 +93,7 @@ export class Pipeline {
   private dispatchScheduled = false;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  private lastCommitOk = true;
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
@@ -100,6 +101,7 @@ export class Pipeline {
       ...deps,
       onSettled: (messages, committed) => {
         this.inFlight -= messages;
+        this.lastCommitOk = committed;
         if (committed) deps.onCommitted();
         this.checkIdle();
       },
@@ -109,6 +111,11 @@ export class Pipeline {
   /** Readings verified and waiting for their group commit. */
   get journalLag(): number {
     return this.stage.stagedReadings;
+  }
+
+  /** False while the latest group commit failed (the journal cannot take readings). */
+  get journalHealthy(): boolean {
+    return this.lastCommitOk;
   }
 
   /** Messages accepted into the pipeline and not yet finished. */
