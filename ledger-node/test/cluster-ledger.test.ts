@@ -26,6 +26,9 @@ import { getJson, mapLimit, postBatch, postTx, waitConverged, type Health, type 
 const SOLAR = productionMethodByName('solar')!.code;
 const T0 = 1_700_000_000 - (1_700_000_000 % 1800);
 
+// Six servers start and stop here; on a loaded 2-core machine this takes about a minute.
+t.setTimeout(300_000);
+
 if (findEtcdBinary() === undefined) {
   if (process.env['CI'] === 'true') t.fail('etcd is not installed: apt-get install etcd-server etcd-client');
   else t.skip('etcd is not installed (apt-get install etcd-server etcd-client)', () => undefined);
