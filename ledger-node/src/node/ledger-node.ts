@@ -212,6 +212,11 @@ export class LedgerNode {
     this.waiters.clear();
   }
 
+  /** Internal counters, for diagnosing a stuck pipeline. */
+  debugState(): Record<string, number | string> {
+    return { waiters: this.waiters.size, outgoing: this.outgoing.length, outstanding: this.outstanding.length, height: this.head.height, position: this.head.position, failure: String(this.failure ?? '') };
+  }
+
   /** The error that stopped this node, if any (e.g. the disk refused a block). */
   get error(): unknown {
     return this.failure;

@@ -22,6 +22,7 @@ const INLINE_BELOW = 32;
 export class VerifyPool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, (results: Uint8Array) => void>();
+  private readonly owner = new Map<number, Worker>();
   private nextId = 0;
   private next = 0;
 
@@ -31,6 +32,9 @@ export class VerifyPool {
       worker.on('message', ({ id, results }: { id: number; results: Uint8Array }) => {
         this.pending.get(id)?.(results);
         this.pending.delete(id);
+        // Idle workers must not keep the process alive; busy ones must.
+        if (![...this.pending.keys()].some((k) => this.owner.get(k) === worker)) worker.unref();
+        this.owner.delete(id);
       });
       worker.unref();
       this.workers.push(worker);
@@ -80,6 +84,8 @@ export class VerifyPool {
     const worker = this.workers[this.next++ % this.workers.length]!;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
+      this.owner.set(id, worker);
+      worker.ref();
       worker.postMessage({ id, buffer, count: jobs.length }, [buffer]);
     });
   }
