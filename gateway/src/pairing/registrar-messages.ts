@@ -10,6 +10,7 @@
  *                     5: interval length s, 6: enrollment valid until (Unix ms)}
  *   register request the pairing result (protocol encodePairingResult)
  *   register answer  {1: register-meter tx id, 2: "applied" | "duplicate" | "already-registered"}
+ *   cancel request   meter id (bstr 8); answer: true if an enrollment was dropped
  *
  * Enrollment happens after the meter proved its identity in the pairing session and before
  * the technician sends PROVISION, so the MQTT credential is issued only to a meter that holds
@@ -149,4 +150,19 @@ export function decodeRegisterAnswer(bytes: Uint8Array): RegisterAnswer {
   const status = map.get(2);
   if (status !== 'applied' && status !== 'duplicate' && status !== 'already-registered') throw bad(`register status ${String(status)} is unknown`);
   return { txId: textAt(map, 1, 'tx id'), status };
+}
+
+export function encodeCancelRequest(meterId: string): Uint8Array {
+  return encodeCbor(fromHex(meterId));
+}
+
+export function decodeCancelRequest(bytes: Uint8Array): string {
+  let value: unknown;
+  try {
+    value = decodeCbor(bytes, 64);
+  } catch (cause) {
+    throw bad('cancel request is not CBOR', cause);
+  }
+  if (!(value instanceof Uint8Array) || value.length !== 8) throw bad('cancel request must be the 8-byte meter id');
+  return toHex(value);
 }

@@ -4,6 +4,7 @@
  *
  *   POST /v1/pairing/enroll     application/cose (signed request)  -> 200 application/cbor
  *   POST /v1/pairing/register   application/cose (signed request)  -> 200 application/cbor
+ *   POST /v1/pairing/cancel     application/cose (signed request)  -> 200 application/cbor
  *   GET  /v1/pairing                                               -> 200 JSON {intermediaryId, ...}
  *
  * A refusal answers the RegistrarError's status with JSON {"error": code, "message": line}.
@@ -33,7 +34,11 @@ export interface RegistrarServer {
 }
 
 const MAX_BODY_BYTES = 32 * 1024;
-const ROUTES: Readonly<Record<string, string>> = Object.freeze({ '/v1/pairing/enroll': RegistrarRequestKind.ENROLL, '/v1/pairing/register': RegistrarRequestKind.REGISTER });
+const ROUTES: Readonly<Record<string, string>> = Object.freeze({
+  '/v1/pairing/enroll': RegistrarRequestKind.ENROLL,
+  '/v1/pairing/register': RegistrarRequestKind.REGISTER,
+  '/v1/pairing/cancel': RegistrarRequestKind.CANCEL,
+});
 
 function json(response: ServerResponse, status: number, value: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' }).end(`${JSON.stringify(value)}\n`);

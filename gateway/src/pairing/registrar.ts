@@ -4,6 +4,7 @@
  *  1. enroll   (after the meter proved its identity in the session, before PROVISION): checks
  *              the technician's credential and the meter's key binding, issues the meter's
  *              MQTT credential (username = meter id) and answers the values to provision;
+ *  (cancel: the technician gave up after enrolling; the fresh credential is revoked at once)
  *  2. register (after the meter staged them): checks the whole pairing result offline
  *              (`verifyPairingResult`: binding and the meter's signed receipt), that it is the
  *              enrolled session with the issued credential, then submits register-meter signed
@@ -13,7 +14,7 @@
  * Every refusal is a RegistrarError and changes nothing. An enrollment not registered in time
  * is dropped and its credential revoked (if the meter had none before).
  */
-import { buildLedgerTx, equalBytes, MeterRole, NO_PRODUCTION_METHOD, registerMeterBody, TxType, txId, type Verifier } from '@wattledger/protocol';
+import { buildLedgerTx, encodeCbor, equalBytes, MeterRole, NO_PRODUCTION_METHOD, registerMeterBody, TxType, txId, type Verifier } from '@wattledger/protocol';
 import { decodePairingResult, PairingError, validateProvisioning, verifyBinding, verifyPairingResult, type MeterRole as PairingMeterRole } from '@wattledger/protocol/pairing';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -23,10 +24,10 @@ import type { TxSigner } from '../forward/ledger-tx.js';
 import type { CredentialStore } from '../ingress/credentials.js';
 import type { MeterRegistry } from '../registry/registry.js';
 import { RegistrarError, RegistrarErrorCode } from './errors.js';
-import { decodeEnrollRequest, encodeEnrollAnswer, encodeRegisterAnswer, type EnrollRequest, type RegisterStatus } from './registrar-messages.js';
+import { decodeCancelRequest, decodeEnrollRequest, encodeEnrollAnswer, encodeRegisterAnswer, type EnrollRequest, type RegisterStatus } from './registrar-messages.js';
 import { NonceCache, openRegistrarRequest, type TechnicianCredential } from './technician-credential.js';
 
-export const RegistrarRequestKind = Object.freeze({ ENROLL: 'enroll', REGISTER: 'register' } as const);
+export const RegistrarRequestKind = Object.freeze({ ENROLL: 'enroll', REGISTER: 'register', CANCEL: 'cancel' } as const);
 export type RegistrarRequestKind = (typeof RegistrarRequestKind)[keyof typeof RegistrarRequestKind];
 
 /** Covers the meter's default fail-safe (40 min) with a margin. */
@@ -102,6 +103,7 @@ export class Registrar {
       if (request.kind !== kind) throw new RegistrarError(RegistrarErrorCode.BAD_REQUEST, `request signed for "${request.kind}" sent to "${kind}"`);
       if (kind === RegistrarRequestKind.ENROLL) return this.enroll(request.technician, request.body);
       if (kind === RegistrarRequestKind.REGISTER) return await this.register(request.technician, request.body);
+      if (kind === RegistrarRequestKind.CANCEL) return this.cancel(request.technician, request.body);
       throw new RegistrarError(RegistrarErrorCode.BAD_REQUEST, `unknown registrar request "${kind}"`);
     } catch (error) {
       if (error instanceof RegistrarError) {
@@ -190,6 +192,18 @@ export class Registrar {
     this.counts.registered++;
     deps.logger?.info({ meter: result.meterId, technician: technician.name, tx: tx.id, status }, 'pairing: meter registered');
     return encodeRegisterAnswer({ txId: tx.id, status });
+  }
+
+  /** The technician gave up after enrolling (the meter refused or staged nothing): the issued credential is revoked now. */
+  private cancel(technician: TechnicianCredential, body: Uint8Array): Uint8Array {
+    const meterId = decodeCancelRequest(body);
+    const enrollment = this.enrollments.get(meterId);
+    if (enrollment === undefined) return encodeCbor(false);
+    if (enrollment.technician !== technician.name) throw new RegistrarError(RegistrarErrorCode.UNAUTHORIZED, `meter ${meterId} was enrolled by technician "${enrollment.technician}"`);
+    this.enrollments.delete(meterId);
+    if (enrollment.fresh) this.deps.credentials.revoke(meterId);
+    this.deps.logger?.info({ meter: meterId, technician: technician.name }, 'pairing: enrollment cancelled; credential revoked');
+    return encodeCbor(true);
   }
 
   private ledgerRole(role: PairingMeterRole): MeterRole {

@@ -182,6 +182,7 @@ async function pair(args: string[], io: PairIo): Promise<number> {
       register: async (staged) => {
         registered = await client.register(staged);
       },
+      cancel: (meterId) => client.cancel(meterId),
       onProgress: (progress) => {
         const line = describeProgress(progress);
         if (line !== undefined) io.out(line);

@@ -47,6 +47,8 @@ export interface RunPairingOptions {
   enroll(identity: MeterIdentity): Promise<ProvisioningConfig>;
   /** Registrar registration of the staged pairing. */
   register(result: PairingResult): Promise<unknown>;
+  /** Called when the pairing fails after a successful enrollment and before registration (revoke the issued credential). */
+  cancel?(meterId: string): Promise<unknown>;
   readonly onProgress?: (progress: PairingProgress) => void;
   /** STATUS poll period while waiting for the commit (default 5 s). */
   readonly pollIntervalMs?: number;
@@ -75,6 +77,16 @@ function placeholder(role: MeterRole): ProvisioningConfig {
 }
 
 export async function runPairing(options: RunPairingOptions): Promise<PairingResult> {
+  const progress = { enrolled: false, registered: false };
+  try {
+    return await pair(options, progress);
+  } catch (error) {
+    if (progress.enrolled && !progress.registered) await options.cancel?.(options.onboarding.meterId).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function pair(options: RunPairingOptions, progress: { enrolled: boolean; registered: boolean }): Promise<PairingResult> {
   const { link, onProgress } = options;
   const random = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
   const framing = link.transport === 'nfc' ? ndefFraming(options.ndefChunkBytes === undefined ? {} : { maxChunkPayload: options.ndefChunkBytes }) : bleFraming(link.attMtu);
@@ -133,6 +145,7 @@ export async function runPairing(options: RunPairingOptions): Promise<PairingRes
           meterId: identity.meterId, staticKey: options.onboarding.staticKey, meterPublicKey: identity.meterPublicKey,
           handshakeHash: dry.state.keys!.handshakeHash, binding: dry.state.binding!,
         });
+        progress.enrolled = true;
         onProgress?.({ type: 'provisioned', provisioning });
         state = { ...state, config: { ...state.config, provisioning } };
         effects = step({ type: 'frame', bytes: item.value.bytes }).filter((e) => e.type !== 'identity');
@@ -149,6 +162,7 @@ export async function runPairing(options: RunPairingOptions): Promise<PairingRes
           result = stagedResult(state);
           try {
             await options.register(result);
+            progress.registered = true;
             onProgress?.({ type: 'registered' });
           } catch (error) {
             registrarFailure = error;

@@ -10,7 +10,7 @@ import type { Signer } from '@wattledger/protocol';
 import { encodePairingResult, type PairingResult } from '@wattledger/protocol/pairing';
 import { isRegistrarErrorCode, RegistrarError, RegistrarErrorCode } from '../errors.js';
 import { RegistrarRequestKind } from '../registrar.js';
-import { decodeEnrollAnswer, decodeRegisterAnswer, encodeEnrollRequest, type EnrollAnswer, type EnrollRequest, type RegisterAnswer } from '../registrar-messages.js';
+import { decodeEnrollAnswer, decodeRegisterAnswer, encodeCancelRequest, encodeEnrollRequest, type EnrollAnswer, type EnrollRequest, type RegisterAnswer } from '../registrar-messages.js';
 import { signRegistrarRequest } from '../technician-credential.js';
 
 export interface RegistrarClientOptions {
@@ -45,6 +45,11 @@ export class RegistrarClient {
 
   async register(result: PairingResult): Promise<RegisterAnswer> {
     return decodeRegisterAnswer(await this.post(RegistrarRequestKind.REGISTER, encodePairingResult(result)));
+  }
+
+  /** Gives up an enrollment that will not be registered: the registrar revokes the credential it issued. */
+  async cancel(meterId: string): Promise<void> {
+    await this.post(RegistrarRequestKind.CANCEL, encodeCancelRequest(meterId));
   }
 
   private post(kind: string, body: Uint8Array): Promise<Uint8Array> {
