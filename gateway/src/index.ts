@@ -11,3 +11,4 @@ export type { MessageOutcome } from './pipeline/pipeline.js';
 export { mosquittoAcl } from './ingress/external-broker.js';
 export { CredentialStore } from './ingress/credentials.js';
 export { main as runGatewayCli } from './cli.js';
+export * from './pairing/index.js';
