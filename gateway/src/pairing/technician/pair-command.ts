@@ -4,7 +4,9 @@
  *   wattledger-pair --registrar URL --credential FILE --key FILE --role ROLE
  *                   (--qr TEXT | --ndef FILE | --nfc-tag) [--code 1234-5678-9]
  *                   [--transport ble|nfc] [--owner PARTY_ID] [--rated-power W] [--ca FILE] [--json]
- *   wattledger-pair ... --simulate          pair an in-process virtual meter (demo, tests)
+ *   wattledger-pair ... --simulate [--first-reading-in S]
+ *                                           pair an in-process virtual meter (demo, tests) whose first
+ *                                           interval ends S s after start (default 15)
  *   wattledger-pair credential --intermediary-key FILE --technician-public-key HEX --name NAME [--days N]
  *   wattledger-pair keygen --out FILE       a technician key; prints its public key
  *   wattledger-pair show (--qr TEXT | --ndef FILE)
@@ -42,7 +44,7 @@ const STDIO: PairIo = { out: (line) => process.stdout.write(`${line}\n`), err: (
 export const PAIR_USAGE = `usage:
   wattledger-pair --registrar URL --credential FILE --key FILE --role producer:METHOD|consumer:USER_ID
                   (--qr TEXT | --ndef FILE | --nfc-tag) [--code 1234-5678-9] [--transport ble|nfc]
-                  [--owner PARTY_ID] [--rated-power W] [--ca FILE] [--json] [--simulate]
+                  [--owner PARTY_ID] [--rated-power W] [--ca FILE] [--json] [--simulate [--first-reading-in S]]
   wattledger-pair credential --intermediary-key FILE --technician-public-key HEX --name NAME [--days 30] [--out FILE]
   wattledger-pair keygen --out FILE
   wattledger-pair show (--qr TEXT | --ndef FILE)
@@ -59,7 +61,7 @@ interface SimulatedMeter {
   stop(): Promise<void>;
 }
 
-async function loadSimulatedMeter(): Promise<SimulatedMeter> {
+async function loadSimulatedMeter(firstReadingInS: number): Promise<SimulatedMeter> {
   const specifier = '@wattledger/firmware';
   let firmware: { createVirtualFieldMeter?: (options: object) => SimulatedMeter };
   try {
@@ -68,7 +70,7 @@ async function loadSimulatedMeter(): Promise<SimulatedMeter> {
     throw new UsageError(`--simulate needs the @wattledger/firmware workspace package (run it from the wattledger checkout): ${(cause as Error).message}`);
   }
   if (typeof firmware.createVirtualFieldMeter !== 'function') throw new UsageError('@wattledger/firmware has no createVirtualFieldMeter: update the checkout');
-  return firmware.createVirtualFieldMeter({ firstBoundaryInMs: 15_000 });
+  return firmware.createVirtualFieldMeter({ firstBoundaryInMs: firstReadingInS * 1000 });
 }
 
 export function parseRole(text: string): MeterRole {
@@ -146,7 +148,7 @@ async function pair(args: string[], io: PairIo): Promise<number> {
       registrar: { type: 'string' }, credential: { type: 'string' }, key: { type: 'string' }, role: { type: 'string' },
       qr: { type: 'string' }, ndef: { type: 'string' }, 'nfc-tag': { type: 'boolean' }, code: { type: 'string' },
       transport: { type: 'string' }, owner: { type: 'string' }, 'rated-power': { type: 'string' }, ca: { type: 'string' },
-      json: { type: 'boolean' }, simulate: { type: 'boolean' }, 'poll-ms': { type: 'string' },
+      json: { type: 'boolean' }, simulate: { type: 'boolean' }, 'first-reading-in': { type: 'string' }, 'poll-ms': { type: 'string' },
     },
     strict: true,
   });
@@ -161,7 +163,9 @@ async function pair(args: string[], io: PairIo): Promise<number> {
   const credential = readCredentialFile(values.credential!);
   const client = new RegistrarClient({ url: values.registrar!, credential, technician, ...(values.ca === undefined ? {} : { ca: readFileSync(values.ca) }) });
 
-  const simulated = values.simulate ? await loadSimulatedMeter() : undefined;
+  const firstReadingInS = values['first-reading-in'] === undefined ? 15 : Number(values['first-reading-in']);
+  if (!(firstReadingInS >= 1 && firstReadingInS <= 3600)) throw new UsageError('--first-reading-in must be 1..3600 s');
+  const simulated = values.simulate ? await loadSimulatedMeter(firstReadingInS) : undefined;
   let link: PairingLink | undefined;
   try {
     simulated?.start();
@@ -172,6 +176,7 @@ async function pair(args: string[], io: PairIo): Promise<number> {
     io.out(`meter ${onboarding.meterId}: connecting over ${transport.toUpperCase()}`);
     link = simulated ? simulated.connect(transport === 'ble' ? { transport, attMtu: 185 } : { transport }) : transport === 'ble' ? await openBleLink(onboarding.meterId) : await openNfcLink();
     let registered: { txId: string; status: string } | undefined;
+    let lastWaitingLine = Date.now();
     const result = await runPairing({
       onboarding, ...(setupCode === undefined ? {} : { setupCode }), link, verifier: nodeEd25519, role,
       ...(values['poll-ms'] === undefined ? {} : { pollIntervalMs: Number(values['poll-ms']) }),
@@ -184,6 +189,10 @@ async function pair(args: string[], io: PairIo): Promise<number> {
       },
       cancel: (meterId) => client.cancel(meterId),
       onProgress: (progress) => {
+        if (progress.type === 'waiting') {
+          if (Date.now() - lastWaitingLine < 30_000) return;
+          lastWaitingLine = Date.now();
+        }
         const line = describeProgress(progress);
         if (line !== undefined) io.out(line);
       },
