@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeTx, parseLedgerTx, ProtocolError, sigStructure, toHex, txId, type Signer, type Verifier } from '@wattledger/protocol';
+import { sigStructure, toHex, txId, type Signer, type Verifier } from '@wattledger/protocol';
 import { nodeEd25519, nodeSha256 } from '@wattledger/protocol/node';
 import { genesisHash, type Genesis } from '../core/genesis.js';
 import { LedgerMachine, genesisState } from '../core/machine.js';
@@ -72,7 +72,7 @@ export class LedgerNode {
     this.ordering = ordering;
     this.genesisHashHex = toHex(genesisHash(options.genesis));
     this.certificateSigners = options.certificateSigners ?? [];
-    this.maxBatchTxs = options.maxBatchTxs ?? 8192;
+    this.maxBatchTxs = options.maxBatchTxs ?? 2048;
     const workers = options.verifyWorkers ?? undefined;
     this.pool = workers === 0 ? undefined : new VerifyPool(workers);
   }
@@ -110,14 +110,12 @@ export class LedgerNode {
     if (!(bytes instanceof Uint8Array)) throw new TypeError('submit: Uint8Array expected');
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('the ledger node is closed'));
-    const id = txId(bytes);
-    try {
-      parseLedgerTx(decodeTx(bytes));
-    } catch (cause) {
-      if (cause instanceof ProtocolError) return Promise.resolve({ id, status: 'rejected', code: RejectCode.BAD_TX, reason: cause.message });
-      throw cause;
-    }
+    const prepared = prepareTx(bytes);
+    const id = prepared.id;
+    // A transaction that does not decode is refused here and never ordered.
+    if (prepared.decoded === undefined || prepared.ledger === undefined) return Promise.resolve({ id, status: 'rejected', code: RejectCode.BAD_TX, reason: prepared.error?.message ?? 'transaction did not decode' });
     if (this.state.seenTxs.has(id) && !this.waiters.has(id)) return Promise.resolve(this.duplicateOf(id));
+    this.prepared.set(id, prepared);
     return new Promise<SubmitResult>((resolve, reject) => {
       const list = this.waiters.get(id);
       if (list === undefined) this.waiters.set(id, [{ resolve, reject }]);
@@ -142,6 +140,7 @@ export class LedgerNode {
       this.ordering.submit(txs).catch((error) => {
         for (const tx of txs) {
           const id = txId(tx);
+          this.prepared.delete(id);
           for (const waiter of this.waiters.get(id) ?? []) waiter.reject(error);
           this.waiters.delete(id);
         }
@@ -150,7 +149,14 @@ export class LedgerNode {
   }
 
   private async onBatch(batch: OrderedBatch): Promise<void> {
-    const prepared = batch.txs.map((bytes) => prepareTx(bytes));
+    // Reuse what submit() already decoded (same bytes, same id); decode the rest.
+    const prepared = batch.txs.map((bytes) => {
+      const id = txId(bytes);
+      const cached = this.prepared.get(id);
+      if (cached === undefined) return prepareTx(bytes);
+      this.prepared.delete(id);
+      return cached;
+    });
     const verified = this.pool === undefined ? Promise.resolve(undefined) : this.pool.verify(this.jobsFor(prepared));
     const step = this.applyChain.then(async () => {
       const verifier = await verified;
