@@ -31,3 +31,17 @@ t.test('XS engine and Node: same radio units, messages and records for the same 
   const firstDifference = xs.findIndex((line, i) => line !== node[i]);
   t.equal(firstDifference, -1, firstDifference < 0 ? 'byte-identical' : `first difference at line ${firstDifference}: XS ${xs[firstDifference]?.slice(0, 160)} / Node ${node[firstDifference]?.slice(0, 160)}`);
 });
+
+t.test('the pairable device program bundles as ESM importing only Moddable modules (a separate bundle: it exceeds the 64 KB of main.js)', async (t) => {
+  const { bundlePairingDevice, MODDABLE_BLE_MODULES } = await import('../src/pairing/xs-pairing-bundle.js');
+  const { bundleDevice, MODDABLE_MODULES } = await import('../src/platform/node/xs-bundle.js');
+  const [pairing, main] = await Promise.all([bundlePairingDevice(), bundleDevice()]);
+  const imports = [...pairing.code.matchAll(/import\s*[^'"]*?from\s*["']([^"']+)["']/g)].map((m) => m[1]!);
+  const moddable = (name: string) => [...MODDABLE_MODULES, ...MODDABLE_BLE_MODULES].some((m) => (m.endsWith('*') ? name.startsWith(m.slice(0, -1)) : name === m));
+  t.same(imports.filter((name) => !moddable(name)), [], 'no Node or npm module left unbundled');
+  t.ok(imports.includes('bleserver'), 'the BLE GATT server is imported from Moddable');
+  t.notOk(/cbor-x|node:/.test(pairing.code), 'cbor-lite, nothing from node:*');
+  t.ok(pairing.inputs.some(([file]) => file.endsWith('pairing/responder.ts')) && pairing.inputs.some(([file]) => file.endsWith('pairing/field-meter.ts')));
+  t.notOk(main.inputs.some(([file]) => file.includes('/pairing/')), 'main.js carries no pairing code');
+  t.ok(pairing.bytes > main.bytes, `pairable ${pairing.bytes} B, main ${main.bytes} B`);
+});
