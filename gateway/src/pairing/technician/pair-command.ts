@@ -84,6 +84,16 @@ export function parseRole(text: string): MeterRole {
   throw new UsageError(`--role must be producer:METHOD or consumer:USER_ID, got ${JSON.stringify(text)}`);
 }
 
+/** An Ed25519 seed file (64 hex digits or 32 raw bytes); one line naming the option on failure. */
+function readKey(file: string, option: string): ReturnType<typeof nodeEd25519.signer> {
+  try {
+    return nodeEd25519.signer(readSeedFile(file, option));
+  } catch (error) {
+    if (error instanceof GatewayError) throw new Error((error.message as string).replace(/^config /, ''));
+    throw error;
+  }
+}
+
 function readCredentialFile(file: string): Uint8Array {
   let bytes: Buffer;
   try {
@@ -159,7 +169,7 @@ async function pair(args: string[], io: PairIo): Promise<number> {
   const setupCode = values.code === undefined ? undefined : parseSetupCode(values.code);
   const transportName = values.transport;
   if (transportName !== undefined && transportName !== 'ble' && transportName !== 'nfc') throw new UsageError('--transport must be ble or nfc');
-  const technician = nodeEd25519.signer(readSeedFile(values.key!, '--key'));
+  const technician = readKey(values.key!, '--key');
   const credential = readCredentialFile(values.credential!);
   const client = new RegistrarClient({ url: values.registrar!, credential, technician, ...(values.ca === undefined ? {} : { ca: readFileSync(values.ca) }) });
 
@@ -222,7 +232,7 @@ function credentialCommand(args: string[], io: PairIo): number {
   if (!/^[0-9a-fA-F]{64}$/.test(values['technician-public-key'])) throw new UsageError('--technician-public-key must be 64 hex digits (printed by wattledger-pair keygen)');
   const days = values.days === undefined ? 30 : Number(values.days);
   if (!Number.isInteger(days) || days < 1 || days > 3660) throw new UsageError('--days must be 1..3660');
-  const intermediary = nodeEd25519.signer(readSeedFile(values['intermediary-key'], '--intermediary-key'));
+  const intermediary = readKey(values['intermediary-key'], '--intermediary-key');
   const nowS = Math.floor(Date.now() / 1000);
   const bytes = issueTechnicianCredential(intermediary, {
     intermediaryId: partyIdFromPublicKey(intermediary.publicKey), technicianPublicKey: fromHex(values['technician-public-key']), name: values.name, notBeforeS: nowS - 300, expiresS: nowS + days * 86_400,
