@@ -5,16 +5,30 @@
  * Ranges of one root never repeat (children are strict, disjoint sub-ranges), so ids are
  * unique, stable across nodes, and the lineage of any piece is its root.
  */
-import { fromHex, sha256, toHex } from '@wattledger/protocol';
+import { sha256 } from '@wattledger/protocol';
+
+const input = new Uint8Array(40);
+const view = new DataView(input.buffer);
+const hexOut = new Uint8Array(64);
+const DIGITS = new TextEncoder().encode('0123456789abcdef');
+const ascii = new TextDecoder('latin1');
+
+function hexValue(c: number): number {
+  return c <= 57 ? c - 48 : c - 87;
+}
 
 export function pieceId(root: string, offset: number, wh: number): string {
-  if (offset === 0 && wh === 0) throw new RangeError('pieceId: empty range');
-  const input = new Uint8Array(40);
-  input.set(fromHex(root), 0);
-  const view = new DataView(input.buffer);
+  if (wh <= 0) throw new RangeError('pieceId: empty range');
+  if (root.length !== 64) throw new RangeError('pieceId: root must be 64 hex digits');
+  for (let i = 0; i < 32; i++) input[i] = (hexValue(root.charCodeAt(2 * i)) << 4) | hexValue(root.charCodeAt(2 * i + 1));
   view.setUint32(32, offset);
   view.setUint32(36, wh);
-  return toHex(sha256(input));
+  const digest = sha256(input);
+  for (let i = 0; i < 32; i++) {
+    hexOut[2 * i] = DIGITS[digest[i]! >> 4]!;
+    hexOut[2 * i + 1] = DIGITS[digest[i]! & 15]!;
+  }
+  return ascii.decode(hexOut);
 }
 
 /** The id of the range; the whole reading keeps the root id. */

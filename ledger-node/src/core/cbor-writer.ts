@@ -67,29 +67,21 @@ export class CborWriter {
   }
 
   text(value: string): this {
-    if (value.length > 24) {
-      // Native UTF-8 for longer strings; the header is written once the length is known.
-      this.reserve(value.length * 3 + 9);
-      const headerBytes = value.length * 3 < 24 ? 1 : value.length * 3 < 0x100 ? 2 : value.length * 3 < 0x10000 ? 3 : 5;
-      const start = this.position + headerBytes;
-      const { written } = encoder.encodeInto(value, this.buffer.subarray(start));
-      const needed = written < 24 ? 1 : written < 0x100 ? 2 : written < 0x10000 ? 3 : 5;
-      if (needed !== headerBytes) this.buffer.copyWithin(this.position + needed, start, start + written);
-      this.head(3, written);
-      this.position += written;
-      return this;
-    }
-    let ascii = true;
-    for (let i = 0; i < value.length; i++) {
-      if (value.charCodeAt(i) > 127) {
-        ascii = false;
-        break;
+    const n = value.length;
+    this.head(3, n);
+    this.reserve(n);
+    const b = this.buffer;
+    let p = this.position;
+    for (let i = 0; i < n; i++) {
+      const code = value.charCodeAt(i);
+      if (code > 127) {
+        // Not ASCII: undo and write real UTF-8.
+        this.position = p - i - (n < 24 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5);
+        return this.rawText(encoder.encode(value));
       }
+      b[p++] = code;
     }
-    if (!ascii) return this.rawText(encoder.encode(value));
-    this.head(3, value.length);
-    this.reserve(value.length);
-    for (let i = 0; i < value.length; i++) this.buffer[this.position++] = value.charCodeAt(i);
+    this.position = p;
     return this;
   }
 

@@ -42,7 +42,11 @@ export class ChangeSet {
 
 /** Records carry the block epoch in which they were last logged. */
 interface Tracked {
+  /** Epoch in which the record was last logged, and its index in that epoch's log. */
   $epoch?: number;
+  $log?: number;
+  /** Epoch in which the record was created (a record created and removed in one block leaves no trace). */
+  $born?: number;
 }
 
 export class LedgerState {
@@ -77,7 +81,7 @@ export class LedgerState {
    * logged once per block (its `$epoch` mark); a deleted-then-recreated key is logged again,
    * so replaying the log in order gives the final state.
    */
-  private changeLog: Array<{ kind: RecordKind; key: string; record: Tracked | null }> = [];
+  private changeLog: Array<{ kind: RecordKind; key: string; record: Tracked | null } | undefined> = [];
   private epoch = 1;
 
   constructor(readonly genesis: Genesis) {}
@@ -87,11 +91,20 @@ export class LedgerState {
     const tracked = record as Tracked;
     if (tracked.$epoch === this.epoch) return;
     tracked.$epoch = this.epoch;
+    tracked.$log = this.changeLog.length;
     this.changeLog.push({ kind, key, record: tracked });
   }
 
-  private touchDeleted(kind: RecordKind, key: string): void {
-    this.changeLog.push({ kind, key, record: null });
+  private born(record: object): void {
+    (record as Tracked).$born = this.epoch;
+  }
+
+  /** Logs a removal; a record created in this same block is simply dropped from the log. */
+  private touchDeleted(kind: RecordKind, key: string, record: object): void {
+    const tracked = record as Tracked;
+    if (tracked.$born === this.epoch && tracked.$epoch === this.epoch) this.changeLog[tracked.$log!] = undefined;
+    else this.changeLog.push({ kind, key, record: null });
+    tracked.$epoch = 0;
   }
 
   /** The changes since the last call, in the order they were first made (a function of the log). */
@@ -101,7 +114,9 @@ export class LedgerState {
     this.epoch++;
     const set = new ChangeSet();
     const w = new CborWriter(Math.max(1 << 12, log.length * 160));
-    for (const { kind, key, record } of log) {
+    for (const entry of log) {
+      if (entry === undefined) continue;
+      const { kind, key, record } = entry;
       set.kinds.push(kind);
       set.keys.push(key);
       w.asciiz(kind).asciiz(key);
@@ -189,6 +204,7 @@ export class LedgerState {
 
   /** Adds or replaces an asset; open assets enter their owner's pools unless `pooled` is false. */
   putAsset(asset: Asset, mark = true, pooled = true): void {
+    if (mark && !this.assets.has(asset.id)) this.born(asset);
     this.assets.set(asset.id, asset);
     if (pooled && asset.status === AssetStatus.OPEN) this.pool(asset.owner, asset.method, asset.intervalStart, asset);
     if (mark) this.touch(RecordKind.ASSET, asset.id, asset);
@@ -197,8 +213,7 @@ export class LedgerState {
   /** Removes a split asset (its pool entries go stale). */
   removeAsset(asset: Asset): void {
     this.assets.delete(asset.id);
-    (asset as Tracked).$epoch = 0;
-    this.touchDeleted(RecordKind.ASSET, asset.id);
+    this.touchDeleted(RecordKind.ASSET, asset.id, asset);
   }
 
   /** Marks an existing asset changed; call after mutating owner or status. */
@@ -289,6 +304,7 @@ export class LedgerState {
   }
 
   putUsage(usage: PendingUsage, mark = true): void {
+    if (mark && !this.usage.has(usage.key)) this.born(usage);
     this.usage.set(usage.key, usage);
     let pending = this.pendingIndex.get(usage.intermediary);
     if (pending === undefined) this.pendingIndex.set(usage.intermediary, (pending = new Map()));
@@ -299,8 +315,7 @@ export class LedgerState {
   deleteUsage(usage: PendingUsage): void {
     this.usage.delete(usage.key);
     this.pendingIndex.get(usage.intermediary)?.delete(usage.key);
-    (usage as Tracked).$epoch = 0;
-    this.touchDeleted(RecordKind.USAGE, usage.key);
+    this.touchDeleted(RecordKind.USAGE, usage.key, usage);
   }
 
   /** Pending usage of an intermediary with interval <= `until`, by (interval, consumer). */

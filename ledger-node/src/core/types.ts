@@ -69,10 +69,10 @@ type AssetFields = Omit<Asset, never>;
  * and start unlogged for the current block (`$epoch`, see LedgerState).
  */
 export function newAsset(f: AssetFields): Asset {
-  const asset: Asset & { $epoch: number } = {
+  const asset: Asset & { $epoch: number; $log: number; $born: number } = {
     id: f.id, root: f.root, offset: f.offset, wh: f.wh, meterId: f.meterId, producer: f.producer, method: f.method,
     intervalStart: f.intervalStart, expiry: f.expiry, sourceTx: f.sourceTx, issuedHeight: f.issuedHeight,
-    owner: f.owner, status: f.status, consumer: f.consumer, usageInterval: f.usageInterval, $epoch: 0,
+    owner: f.owner, status: f.status, consumer: f.consumer, usageInterval: f.usageInterval, $epoch: 0, $log: 0, $born: 0,
   };
   return asset;
 }
