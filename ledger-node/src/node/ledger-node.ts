@@ -55,7 +55,8 @@ export class LedgerNode {
   private readonly ordering: Ordering;
   private readonly pool: VerifyPool | undefined;
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly prepared = new Map<string, PreparedTx>();
+  /** What submit() decoded, by the submitted array (the embedded sequencer delivers that same array). */
+  private readonly prepared = new WeakMap<Uint8Array, PreparedTx>();
   private outgoing: Uint8Array[] = [];
   private flushScheduled = false;
   private applyChain: Promise<void> = Promise.resolve();
@@ -115,7 +116,7 @@ export class LedgerNode {
     // A transaction that does not decode is refused here and never ordered.
     if (prepared.decoded === undefined || prepared.ledger === undefined) return Promise.resolve({ id, status: 'rejected', code: RejectCode.BAD_TX, reason: prepared.error?.message ?? 'transaction did not decode' });
     if (this.state.seenTxs.has(id) && !this.waiters.has(id)) return Promise.resolve(this.duplicateOf(id));
-    this.prepared.set(id, prepared);
+    this.prepared.set(bytes, prepared);
     return new Promise<SubmitResult>((resolve, reject) => {
       const list = this.waiters.get(id);
       if (list === undefined) this.waiters.set(id, [{ resolve, reject }]);
@@ -140,7 +141,6 @@ export class LedgerNode {
       this.ordering.submit(txs).catch((error) => {
         for (const tx of txs) {
           const id = txId(tx);
-          this.prepared.delete(id);
           for (const waiter of this.waiters.get(id) ?? []) waiter.reject(error);
           this.waiters.delete(id);
         }
@@ -149,14 +149,8 @@ export class LedgerNode {
   }
 
   private async onBatch(batch: OrderedBatch): Promise<void> {
-    // Reuse what submit() already decoded (same bytes, same id); decode the rest.
-    const prepared = batch.txs.map((bytes) => {
-      const id = txId(bytes);
-      const cached = this.prepared.get(id);
-      if (cached === undefined) return prepareTx(bytes);
-      this.prepared.delete(id);
-      return cached;
-    });
+    // Reuse what submit() already decoded; decode what other nodes or a replay deliver.
+    const prepared = batch.txs.map((bytes) => this.prepared.get(bytes) ?? prepareTx(bytes));
     const verified = this.pool === undefined ? Promise.resolve(undefined) : this.pool.verify(this.jobsFor(prepared));
     const step = this.applyChain.then(async () => {
       const verifier = await verified;

@@ -105,9 +105,11 @@ export function openEmbeddedSequencer(options: EmbeddedSequencerOptions): Orderi
     submit(txs) {
       if (closed) return Promise.reject(new OrderingClosedError());
       checkSubmission(txs);
-      const copies = txs.map((tx) => tx.slice());
+      // The frame holds a copy; live subscribers get the submitted arrays themselves (callers
+      // must not mutate them after submit), which lets a node recognise its own submissions.
+      const submitted = [...txs];
       return new Promise((resolve, reject) => {
-        pending.push({ frame: encodeBatchFrame(copies), txs: copies, resolve, reject });
+        pending.push({ frame: encodeBatchFrame(submitted), txs: submitted, resolve, reject });
         if (!flushScheduled) {
           flushScheduled = true;
           flushed = new Promise<void>((done) => setImmediate(() => {

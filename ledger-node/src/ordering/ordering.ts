@@ -14,7 +14,8 @@
  *   returns a promise holds back the next batch until it settles. If it rejects, delivery to
  *   that subscriber stops and `onError` (if any) receives the error. The returned function
  *   unsubscribes; no batch is delivered after it returns.
- * - Bytes are delivered exactly as submitted.
+ * - Bytes are delivered exactly as submitted; a caller must not mutate an array after
+ *   submitting it (an adapter may hand the same array to live subscribers).
  * - `close()` waits for in-flight submits, stops every subscription, releases resources;
  *   `submit` after `close` rejects with OrderingClosedError.
  */

@@ -44,13 +44,16 @@ export interface StoredBlock {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash TEXT NOT NULL, header BLOB NOT NULL, tx_leaves BLOB NOT NULL, event_leaves BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS txs (id TEXT PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL, type TEXT, signer TEXT, status TEXT NOT NULL, code TEXT, reason TEXT, bytes BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS txs (id TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL, type TEXT, signer TEXT, status TEXT NOT NULL, code TEXT, reason TEXT, bytes BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS txs_id ON txs (id);
+CREATE INDEX IF NOT EXISTS txs_at ON txs (height, idx);
 CREATE TABLE IF NOT EXISTS events (height INTEGER NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, consumer TEXT, intermediary TEXT, close_interval INTEGER, usage_interval INTEGER, bytes BLOB NOT NULL, PRIMARY KEY (height, idx)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_consumer ON events (consumer, usage_interval) WHERE consumer IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_close ON events (intermediary, close_interval) WHERE intermediary IS NOT NULL;
 CREATE TABLE IF NOT EXISTS meter_txs (meter_id TEXT NOT NULL, first_interval INTEGER NOT NULL, last_interval INTEGER NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (meter_id, height, idx)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS registrations (subject TEXT PRIMARY KEY, height INTEGER NOT NULL, idx INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (kind, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (kind, key);
 `;
 
 function packLeaves(leaves: readonly Uint8Array[]): Uint8Array {
