@@ -15,7 +15,7 @@
  * (cpuRatio = CPU of one raw verify / gateway CPU per reading: the ratio on a machine whose
  * cores do nothing else). Forwarding to the ledger is outside the measure: the ledger stub
  * answers 503 and the forwarder backs off, leaving the readings in the journal.
- * Options: --meters N (200) --seconds S (3) --window W (16)
+ * Options: --meters N (200) --seconds S (3) --window W (16) --ack-qos 0|1 (1) --verify-workers N (cores)
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -303,7 +303,7 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
       dataDir: dir,
       identity: { key: toHex(gatewayKey), intermediaryId },
       mqtt: { embedded: { host: '127.0.0.1', port: 0 }, ackQos: option(args, 'ack-qos', 1) === 1 ? 1 : 0 },
-      pipeline: { verifyWorkers: cores, queueLimit: 1_000_000 },
+      pipeline: { verifyWorkers: option(args, 'verify-workers', cores), queueLimit: 1_000_000 },
       ledger: { url: ledger.url, closeIntervals: false, retryMaxMs: 10_000, registrySyncMs: 3_600_000 },
       http: false,
       log: { level: 'error' },
