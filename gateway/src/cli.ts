@@ -55,20 +55,10 @@ async function start(args: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
-/** The DLMS bridge is loaded only when asked for; the module path is computed so that a build without it still compiles. */
+/** The DLMS bridge (gateway/src/dlms) is loaded only when asked for. */
 async function dlms(args: string[]): Promise<number> {
-  const specifier = './dlms/cli.js';
-  let module: { runDlmsCommand?: (argv: string[]) => Promise<number | void> | number | void };
-  try {
-    module = (await import(specifier)) as typeof module;
-  } catch (cause) {
-    const code = (cause as { code?: string }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND') throw new UsageError('the DLMS bridge (gateway/src/dlms/cli.ts) is not part of this build');
-    throw cause;
-  }
-  if (typeof module.runDlmsCommand !== 'function') throw new UsageError('gateway/src/dlms/cli.ts does not export runDlmsCommand');
-  const status = await module.runDlmsCommand(args);
-  return typeof status === 'number' ? status : 0;
+  const { runDlmsCommand } = await import('./dlms/cli.js');
+  return runDlmsCommand(args);
 }
 
 export async function main(argv: string[]): Promise<number> {
