@@ -11,6 +11,10 @@ import { MessageState } from '../src/journal/schema.js';
 import { JournalWriter } from '../src/journal/writer-client.js';
 import { CredentialStore } from '../src/ingress/credentials.js';
 
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+}
+
 const A = '0123456789abcdef';
 const B = 'fedcba9876543210';
 
@@ -128,6 +132,10 @@ t.test('the writer thread commits durably and reports failures', async (t) => {
   await t.rejects(writer.append([entry(A, [1])]), { code: 'JOURNAL' }, 'a constraint failure is a JournalError');
   await writer.recordForwarded([{ id: 1, state: MessageState.ON_LEDGER, txId: 'aa' }]);
   t.same(journal.pending(0, 10).map((p) => p.id), [2]);
+  await writer.crashForTest();
+  await until(() => writer.restarts === 1);
+  await writer.append([entry(A, [2])]);
+  t.equal(journal.heads().get(A)?.seq, 2, 'a new writer took over after a crash');
   await writer.close();
   await t.rejects(writer.append([entry(A, [2])]), { code: 'JOURNAL' }, 'closed');
 });

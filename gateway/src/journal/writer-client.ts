@@ -1,7 +1,8 @@
 /**
  * The main thread's side of the journal writer thread: one request at a time is enough (group
  * commit gathers everything that arrives meanwhile into the next request), answers in order.
- * If the writer dies, pending and later requests fail with JournalError: nothing is acknowledged.
+ * If the writer dies, its pending requests fail with JournalError (nothing of theirs is
+ * acknowledged: the meters resend) and a new writer takes over.
  */
 import { Worker } from 'node:worker_threads';
 import { JournalError } from '../errors.js';
@@ -11,23 +12,21 @@ import type { WriterRequest, WriterResponse } from './journal-writer.js';
 
 const WORKER_URL = new URL('./journal-writer.mjs', import.meta.url);
 
-export class JournalWriter {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
-  private nextId = 1;
-  private failure: Error | undefined;
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
 
-  private constructor(dataDir: string) {
-    this.worker = new Worker(WORKER_URL, { workerData: { dataDir } });
-    this.worker.on('message', (message: WriterResponse | { ready: true }) => {
-      if (!('id' in message)) return;
-      const waiter = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.error === undefined) waiter?.resolve();
-      else waiter?.reject(new JournalError(`journal write failed: ${message.error}`));
-    });
-    this.worker.on('error', (error) => this.fail(new JournalError(`journal writer crashed: ${error.message}`, { cause: error })));
-    this.worker.on('exit', (code) => this.fail(new JournalError(`journal writer exited with code ${code}`)));
+export class JournalWriter {
+  private worker: Worker;
+  private readonly pending = new Map<number, Waiter>();
+  private nextId = 1;
+  private closed = false;
+  /** Writers started after a crash. */
+  restarts = 0;
+
+  private constructor(private readonly dataDir: string) {
+    this.worker = this.spawn();
   }
 
   /** Starts the writer thread on the journal in `dataDir` (its schema must exist) and waits until it is ready. */
@@ -40,14 +39,30 @@ export class JournalWriter {
     return writer;
   }
 
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const waiter of this.pending.values()) waiter.reject(error);
-    this.pending.clear();
+  private spawn(): Worker {
+    const worker = new Worker(WORKER_URL, { workerData: { dataDir: this.dataDir } });
+    worker.on('message', (message: WriterResponse | { ready: true }) => {
+      if (!('id' in message)) return;
+      const waiter = this.pending.get(message.id);
+      this.pending.delete(message.id);
+      if (message.error === undefined) waiter?.resolve();
+      else waiter?.reject(new JournalError(`journal write failed: ${message.error}`));
+    });
+    const died = (error: JournalError): void => {
+      if (worker !== this.worker) return;
+      for (const waiter of this.pending.values()) waiter.reject(error);
+      this.pending.clear();
+      if (this.closed) return;
+      this.restarts++;
+      this.worker = this.spawn();
+    };
+    worker.on('error', (error) => died(new JournalError(`journal writer crashed: ${error.message}`, { cause: error })));
+    worker.on('exit', (code) => died(new JournalError(`journal writer exited with code ${code}`)));
+    return worker;
   }
 
   private request(make: (id: number) => WriterRequest, transfer: ArrayBuffer[] = []): Promise<void> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new JournalError('journal writer is closed'));
     const id = this.nextId++;
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -67,8 +82,14 @@ export class JournalWriter {
 
   /** Closes the writer's connection after the requests already sent, then stops the thread. */
   async close(): Promise<void> {
-    if (this.failure === undefined) await this.request((id) => ({ id, kind: 'close' })).catch(() => undefined);
-    this.failure ??= new JournalError('journal writer is closed');
+    if (this.closed) return;
+    await this.request((id) => ({ id, kind: 'close' })).catch(() => undefined);
+    this.closed = true;
+    await this.worker.terminate();
+  }
+
+  /** Test hook: kills the writer thread as a crash would. */
+  async crashForTest(): Promise<void> {
     await this.worker.terminate();
   }
 }

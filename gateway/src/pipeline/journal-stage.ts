@@ -261,10 +261,14 @@ export class JournalStage {
     this.group = this.group.filter((s) => !meters.has(s.entry.meterId));
     for (const meterId of meters) this.groupMeters.delete(meterId);
     this.release(group);
+    // The transaction may have committed before a writer crash: the journal says what is durable.
     for (const meterId of meters) {
       const head = this.deps.journal.head(meterId);
       if (head === undefined) this.heads.delete(meterId);
-      else this.heads.set(meterId, head);
+      else {
+        this.heads.set(meterId, head);
+        this.durable.set(meterId, head.seq);
+      }
     }
     for (const s of group) {
       this.deps.rejections.reject(RejectReason.INTERNAL, s.entry.meterId, 'journal write failed; not acknowledged, the meter will resend');
