@@ -132,7 +132,8 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
   }
 }
 
-async function startProfile(): Promise<() => Promise<void>> {
+/** Starts a V8 CPU profile; the returned function stops it and writes it to $WL_PROFILE. */
+export async function startProfile(): Promise<() => Promise<void>> {
   const { Session } = await import('node:inspector');
   const { writeFileSync } = await import('node:fs');
   const session = new Session();

@@ -5,7 +5,7 @@
  * Ranges of one root never repeat (children are strict, disjoint sub-ranges), so ids are
  * unique, stable across nodes, and the lineage of any piece is its root.
  */
-import { sha256 } from '@wattledger/protocol';
+import { hashes } from './hashes.js';
 
 const input = new Uint8Array(40);
 const view = new DataView(input.buffer);
@@ -23,7 +23,7 @@ export function pieceId(root: string, offset: number, wh: number): string {
   for (let i = 0; i < 32; i++) input[i] = (hexValue(root.charCodeAt(2 * i)) << 4) | hexValue(root.charCodeAt(2 * i + 1));
   view.setUint32(32, offset);
   view.setUint32(36, wh);
-  const digest = sha256(input);
+  const digest = hashes.sha256(input);
   for (let i = 0; i < 32; i++) {
     hexOut[2 * i] = DIGITS[digest[i]! >> 4]!;
     hexOut[2 * i + 1] = DIGITS[digest[i]! & 15]!;

@@ -8,7 +8,8 @@
  *    chain over state changes that two nodes compare to detect divergence.
  * Block hash = SHA-256 of the CBOR header; block 1's previous hash is the genesis hash.
  */
-import { decodeCbor, encodeCbor, fromHex, sha256, toHex, utf8 } from '@wattledger/protocol';
+import { decodeCbor, encodeCbor, fromHex, toHex, utf8 } from '@wattledger/protocol';
+import { hashes } from './hashes.js';
 import type { TxOutcome } from './apply.js';
 import { writeEvent } from './events.js';
 import { CborWriter } from './cbor-writer.js';
@@ -52,7 +53,7 @@ export function decodeHeader(bytes: Uint8Array): BlockHeader {
 }
 
 export function blockHash(header: BlockHeader): string {
-  return toHex(sha256(encodeHeader(header)));
+  return toHex(hashes.sha256(encodeHeader(header)));
 }
 
 export function txLeafEntry(outcome: Pick<TxOutcome, 'id' | 'status' | 'code'>): Uint8Array {
@@ -60,18 +61,15 @@ export function txLeafEntry(outcome: Pick<TxOutcome, 'id' | 'status' | 'code'>):
 }
 
 export function initialStateRoot(genesisHashHex: string): string {
-  return toHex(sha256(utf8(`wattledger-state-v1:${genesisHashHex}`)));
+  return toHex(hashes.sha256(utf8(`wattledger-state-v1:${genesisHashHex}`)));
 }
 
-/** Hash function for large inputs (the state root); SHA-256. The node injects node:crypto's. */
-export type BulkHash = (bytes: Uint8Array) => Uint8Array;
-
 /** stateRoot = H(previous root || H(changes.bytes)); see ChangeSet for the bytes. */
-export function nextStateRoot(previous: string, changes: ChangeSet, hash: BulkHash = sha256): string {
+export function nextStateRoot(previous: string, changes: ChangeSet): string {
   const input = new Uint8Array(64);
   input.set(fromHex(previous), 0);
-  input.set(hash(changes.bytes), 32);
-  return toHex(sha256(input));
+  input.set(hashes.sha256(changes.bytes), 32);
+  return toHex(hashes.sha256(input));
 }
 
 export interface BuiltBlock {
@@ -83,7 +81,7 @@ export interface BuiltBlock {
   readonly eventBytes: Uint8Array[];
 }
 
-export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: ChangeSet; bulkHash?: BulkHash }): BuiltBlock {
+export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: ChangeSet }): BuiltBlock {
   const txLeaves = args.outcomes.map((o) => leafHash(txLeafEntry(o)));
   const w = new CborWriter(1 << 12);
   const bounds: number[] = [];
@@ -107,7 +105,7 @@ export function buildBlock(args: { chainId: string; height: number; prevHash: st
     txRoot: toHex(new MerkleTree(txLeaves).root()),
     eventCount: eventLeaves.length,
     eventsRoot: toHex(new MerkleTree(eventLeaves).root()),
-    stateRoot: nextStateRoot(args.prevStateRoot, args.changes, args.bulkHash),
+    stateRoot: nextStateRoot(args.prevStateRoot, args.changes),
   };
   return { header, hash: blockHash(header), txLeaves, eventLeaves, eventBytes };
 }

@@ -7,7 +7,8 @@
  *   { "chainId": "demo", "intervalS": 1800, "assetLifetimeS": 2592000,
  *     "parties": [ { "role": "admin", "publicKey": "…64 hex…", "name": "Consortium", "region": "JP" }, … ] }
  */
-import { encodeCbor, fromHex, isPartyId, partyIdFromPublicKey, PARTY_ROLES, PartyRole, sha256, toHex } from '@wattledger/protocol';
+import { encodeCbor, fromHex, isPartyId, partyIdFromPublicKey, PARTY_ROLES, PartyRole, toHex } from '@wattledger/protocol';
+import { hashes } from './hashes.js';
 import type { PartyRole as PartyRoleType } from '@wattledger/protocol';
 
 export const DEFAULT_INTERVAL_S = 1800;
@@ -100,7 +101,7 @@ export function genesisToJson(genesis: Genesis): Record<string, unknown> {
 
 /** SHA-256 of the canonical CBOR of the genesis; the "previous hash" of block 1. */
 export function genesisHash(genesis: Genesis): Uint8Array {
-  return sha256(encodeCbor([
+  return hashes.sha256(encodeCbor([
     'wattledger-genesis', genesis.chainId, genesis.intervalS, genesis.assetLifetimeS,
     genesis.parties.map((p) => [p.role, p.publicKey, p.name, p.region, p.intermediary ?? null]),
   ]));

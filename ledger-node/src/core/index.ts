@@ -3,6 +3,7 @@ export * from './types.js';
 export * from './rejection.js';
 export * from './genesis.js';
 export * from './events.js';
+export * from './hashes.js';
 export * from './merkle.js';
 export * from './asset-id.js';
 export * from './record-codec.js';

@@ -6,7 +6,7 @@
 import { PartyRole, toHex, type Verifier } from '@wattledger/protocol';
 import { partyIdFromPublicKey } from '@wattledger/protocol';
 import { applyPrepared, type TxOutcome } from './apply.js';
-import { buildBlock, initialStateRoot, type BuiltBlock, type BulkHash } from './block.js';
+import { buildBlock, initialStateRoot, type BuiltBlock } from './block.js';
 import { genesisHash, type Genesis } from './genesis.js';
 import type { PreparedTx } from './prepare.js';
 import { LedgerState, type ChangeSet } from './state.js';
@@ -29,9 +29,6 @@ export class LedgerMachine {
   readonly state: LedgerState;
   head: ChainHead;
 
-  /** SHA-256 for the state root's large input; the node passes node:crypto's (same digest). */
-  bulkHash: BulkHash | undefined;
-
   constructor(readonly genesis: Genesis, head?: ChainHead, state?: LedgerState) {
     this.state = state ?? genesisState(genesis);
     const hash = toHex(genesisHash(genesis));
@@ -45,7 +42,7 @@ export class LedgerMachine {
     const ctx = { verifier, height };
     const outcomes = txs.map((tx) => applyPrepared(this.state, tx, ctx));
     const changes = this.state.takeChanges();
-    const block = buildBlock({ chainId: this.genesis.chainId, height, prevHash: this.head.hash, position, prevStateRoot: this.head.stateRoot, outcomes, changes, ...(this.bulkHash ? { bulkHash: this.bulkHash } : {}) });
+    const block = buildBlock({ chainId: this.genesis.chainId, height, prevHash: this.head.hash, position, prevStateRoot: this.head.stateRoot, outcomes, changes });
     this.head = { height, hash: block.hash, stateRoot: block.header.stateRoot, position };
     return { block, outcomes, changes };
   }

@@ -5,7 +5,8 @@
  *   MTH of n > 1 entries splits at k, the largest power of two < n.
  * An empty tree hashes to H(). Inclusion proofs are the audit paths of §2.1.1.
  */
-import { equalBytes, sha256 } from '@wattledger/protocol';
+import { equalBytes } from '@wattledger/protocol';
+import { hashes } from './hashes.js';
 
 const LEAF_PREFIX = 0;
 
@@ -15,7 +16,7 @@ export function leafHash(entry: Uint8Array): Uint8Array {
   if (entry.length + 1 > scratch.length) scratch = new Uint8Array(Math.max(entry.length + 1, scratch.length * 2));
   scratch[0] = LEAF_PREFIX;
   scratch.set(entry, 1);
-  return sha256(scratch.subarray(0, entry.length + 1));
+  return hashes.sha256(scratch.subarray(0, entry.length + 1));
 }
 
 function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
@@ -23,7 +24,7 @@ function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   input[0] = 1;
   input.set(left, 1);
   input.set(right, 33);
-  return sha256(input);
+  return hashes.sha256(input);
 }
 
 /**
@@ -51,7 +52,7 @@ export class MerkleTree {
   }
 
   root(): Uint8Array {
-    return this.size === 0 ? sha256(new Uint8Array(0)) : this.levels[this.levels.length - 1]![0]!;
+    return this.size === 0 ? hashes.sha256(new Uint8Array(0)) : this.levels[this.levels.length - 1]![0]!;
   }
 
   /** Audit path for leaf `index` (RFC 6962 §2.1.1), leaf side first. */

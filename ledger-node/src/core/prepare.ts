@@ -4,7 +4,8 @@
  * the signatures to check) before the ordered batch reaches the state machine. Never throws
  * for bad input: the failure becomes a rejection when the transaction is applied.
  */
-import { decodeSignedReadings, decodeTx, parseLedgerTx, ProtocolError, TxType, txId, type DecodedTx, type LedgerBody, type SignedReadings } from '@wattledger/protocol';
+import { decodeSignedReadings, decodeTx, parseLedgerTx, ProtocolError, toHex, TxType, type DecodedTx, type LedgerBody, type SignedReadings } from '@wattledger/protocol';
+import { hashes } from './hashes.js';
 import { RejectCode } from './rejection.js';
 
 export interface PreparedTx {
@@ -18,7 +19,8 @@ export interface PreparedTx {
 }
 
 export function prepareTx(bytes: Uint8Array): PreparedTx {
-  const id = txId(bytes);
+  // The protocol's txId: SHA-256 of the signed bytes, hex.
+  const id = toHex(hashes.sha256(bytes));
   let decoded: DecodedTx | undefined;
   let ledger: LedgerBody | undefined;
   try {

@@ -10,6 +10,7 @@ import { sigStructure, toHex, txId, type Signer, type Verifier } from '@wattledg
 import { nodeEd25519, nodeSha256 } from '@wattledger/protocol/node';
 import { genesisHash, type Genesis } from '../core/genesis.js';
 import { LedgerMachine, genesisState } from '../core/machine.js';
+import { hashes } from '../core/hashes.js';
 import { prepareTx, type PreparedTx } from '../core/prepare.js';
 import { RejectCode } from '../core/rejection.js';
 import type { TxOutcome } from '../core/apply.js';
@@ -79,6 +80,8 @@ export class LedgerNode {
   }
 
   static async open(options: LedgerNodeOptions): Promise<LedgerNode> {
+    // The core's SHA-256 slot: node:crypto computes the same digests as the portable default.
+    hashes.sha256 = nodeSha256;
     mkdirSync(options.dataDir, { recursive: true });
     const store = new LedgerStore(join(options.dataDir, 'ledger.sqlite'));
     store.checkGenesis(toHex(genesisHash(options.genesis)));
@@ -92,7 +95,6 @@ export class LedgerNode {
       machine = new LedgerMachine(options.genesis, head, state);
     }
     const ordering = options.ordering ?? openEmbeddedSequencer({ path: join(options.dataDir, 'ordering.sqlite') });
-    machine.bulkHash = nodeSha256;
     const node = new LedgerNode(options, store, machine, ordering);
     node.unsubscribe = ordering.subscribe(machine.head.position, (batch) => node.onBatch(batch), (error) => node.fail(error));
     return node;

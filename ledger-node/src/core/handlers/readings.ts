@@ -4,8 +4,9 @@
  * A batch is all or nothing. A producer reading becomes one root asset owned by the meter's
  * intermediary; a consumer reading becomes usage pending for the next close-interval.
  */
-import { BadSignatureError, equalBytes, fromHex, MeterRole, ProtocolError, readingHash, ReadingFlag, sha256, toHex, verifySignedReadings, type IntervalReading, type SignedReadings } from '@wattledger/protocol';
+import { BadSignatureError, encodeReading, equalBytes, fromHex, MeterRole, ProtocolError, ReadingFlag, toHex, verifySignedReadings, type IntervalReading, type SignedReadings } from '@wattledger/protocol';
 import type { HandlerInput } from '../context.js';
+import { hashes } from '../hashes.js';
 import { reject, RejectCode } from '../rejection.js';
 import { RecordKind } from '../record-codec.js';
 import type { LedgerState } from '../state.js';
@@ -42,7 +43,8 @@ function checkReadings(state: LedgerState, signed: SignedReadings, role: MeterRo
     const wh = role === MeterRole.PRODUCER ? reading.exportedWh : reading.importedWh;
     const boundWh = Math.floor((meter.ratedPowerW * reading.intervalLength) / 3600);
     if (meter.ratedPowerW > 0 && wh > boundWh) reject(RejectCode.IMPLAUSIBLE_ENERGY, `${where}: ${wh} Wh exceeds rated power x interval (${boundWh} Wh)`);
-    const hash = single ? toHex(sha256(signed.sign1.payload)) : toHex(readingHash(reading));
+    // readingHash of the protocol: SHA-256 of the reading's payload bytes.
+    const hash = toHex(hashes.sha256(single ? signed.sign1.payload : encodeReading(reading)));
     if (state.assets.has(hash)) reject(RejectCode.REPLAYED_READING, `${where}: reading already issued`);
     lastSeq = reading.seq;
     lastHash = hash;
