@@ -14,6 +14,9 @@ import { Backoff, Sleeper } from './backoff.js';
 import type { LedgerClient } from './ledger-client.js';
 import { readingTx, type TxSigner } from './ledger-tx.js';
 
+/** A request body stays well below the ledger's batch limit (ledger-node: 64 MiB). */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+
 export interface ForwarderDeps {
   /** Read side: pending messages. */
   readonly journal: Journal;
@@ -68,6 +71,9 @@ export class Forwarder {
       this.again = false;
       const messages = journal.pending(0, this.deps.batchSize);
       if (messages.length === 0) return;
+      let bytes = 0;
+      const fit = messages.findIndex((m) => (bytes += m.cose.length) > MAX_BATCH_BYTES);
+      if (fit > 0) messages.length = fit;
       const txs = messages.map((m) => ({ message: m, tx: readingTx(m.role, m.cose, m.id, gateway) }));
       let results;
       try {
