@@ -44,12 +44,32 @@ export function decodeCbor(bytes: Uint8Array, maxBytes: number = MAX_CBOR_BYTES)
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeCbor: Uint8Array expected');
   if (bytes.length === 0) throw new BadCborError('empty input: expected one CBOR item');
   if (bytes.length > maxBytes) throw new TooLargeError(`CBOR input of ${bytes.length} bytes exceeds the limit of ${maxBytes}`);
+  let value: unknown;
   try {
-    return decoder.decode(bytes);
+    value = decoder.decode(bytes);
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new BadCborError(`malformed CBOR: ${why}`, { cause });
   }
+  if (containsStrayBreak(value)) throw new BadCborError('malformed CBOR: "break" (0xff) outside an indefinite-length item');
+  return value;
+}
+
+/**
+ * cbor-x returns its internal stop-code object (a plain `{}`) for a 0xff "break" that closes
+ * nothing (RFC 8949 §3.2.1 makes that malformed). With `mapsAsObjects: false` no well-formed
+ * item decodes to a plain object, so any plain object in the result is that stop code.
+ */
+function containsStrayBreak(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (Object.getPrototypeOf(value) === Object.prototype) return true;
+  if (Array.isArray(value)) return value.some(containsStrayBreak);
+  if (value instanceof Map) {
+    for (const [k, v] of value) if (containsStrayBreak(k) || containsStrayBreak(v)) return true;
+    return false;
+  }
+  const tagged = value as { tag?: unknown; value?: unknown };
+  return typeof tagged.tag === 'number' && containsStrayBreak(tagged.value);
 }
 
 /** A CBOR tag as decoded by the profile (cbor-x `Tag`), for tags it does not map to a JS type. */

@@ -38,6 +38,8 @@ t.test('trailing bytes, truncation, empty and oversize input are typed errors', 
   t.throws(() => decodeCbor(fromHex('0102')), BadCborError);
   t.throws(() => decodeCbor(fromHex('8301')), BadCborError);
   t.throws(() => decodeCbor(new Uint8Array(0)), BadCborError);
+  for (const hex of ['ff', '81ff', '9f81ffff', 'd2ff']) t.throws(() => decodeCbor(fromHex(hex)), { code: 'BAD_CBOR', message: /break/ }, `stray break in ${hex}`);
+  t.same(decodeCbor(fromHex('9f01ff')), [1], 'a break closing an indefinite array is fine');
   t.throws(() => decodeCbor(new Uint8Array(11), 10), TooLargeError);
   t.throws(() => decodeCbor(new Uint8Array(100_000).fill(0x81)), BadCborError, 'deep nesting');
   assertGarbageSafe((b) => decodeCbor(b), encodeCbor([1, 'two', new Uint8Array(3), [4]]));
