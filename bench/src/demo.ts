@@ -7,7 +7,7 @@
  */
 import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DemoAbortedError, runDemo } from './demo/run-demo.js';
+import { DemoAbortedError, DemoSetupError, runDemo } from './demo/run-demo.js';
 import { defaultOutName, parseDemoArgs, USAGE, UsageError } from './demo/options.js';
 import { plainProgress, terminalProgress } from './demo/progress.js';
 import { PATENT_SCENARIO } from './demo/scenario.js';
@@ -85,6 +85,10 @@ async function main(args: readonly string[]): Promise<number> {
     return check.ok ? 0 : 1;
   } catch (error) {
     progress.end();
+    if (error instanceof DemoSetupError) {
+      process.stderr.write(`demo: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof DemoAbortedError) {
       out(`demo interrupted; everything stopped. Partial output in ${shown}/`);
       return 130;

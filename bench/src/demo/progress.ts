@@ -45,7 +45,7 @@ export function terminalProgress(out: NodeJS.WriteStream): ProgressSink {
   let last = '';
   return {
     update(s) {
-      const line = progressLine(s, true).slice(0, Math.max(20, (out.columns ?? 120) - 1));
+      const line = progressLine(s, true).slice(0, Math.max(20, (out.columns || 120) - 1));
       if (line === last) return;
       last = line;
       out.write(`\r\x1b[2K${line}`);

@@ -8,7 +8,7 @@
  *
  * Everything started here is stopped before it returns or throws (also on `signal` abort).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SystemClock } from '@wattledger/firmware';
 import { startLedgerNode, type RunningLedgerNode } from '@wattledger/ledger-node';
@@ -65,6 +65,14 @@ export class DemoAbortedError extends Error {
   }
 }
 
+/** The demo cannot start as asked (one line for the user). */
+export class DemoSetupError extends Error {
+  readonly code = 'DEMO_SETUP';
+  override get name(): string {
+    return 'DemoSetupError';
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A meter gets this much real time to see its ack (the firmware counts it in simulated time). */
 const ACK_TIMEOUT_REAL_MS = 5000;
@@ -81,6 +89,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const periodStartS = startMs / 1000;
   const periodEndS = endMs / 1000;
   const dataDir = join(options.outDir, 'data');
+  if (existsSync(options.outDir) && readdirSync(options.outDir).length > 0) throw new DemoSetupError(`output folder ${options.outDir} is not empty: give a new or empty folder (the ledger starts from its genesis)`);
   mkdirSync(dataDir, { recursive: true });
   const aborted = (): boolean => options.signal?.aborted === true;
   const checkAbort = (): void => {
@@ -97,7 +106,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     ledger = await startLedgerNode({ dataDir: join(dataDir, 'ledger'), genesis: demoGenesis(scenario, cast), port: 0, verifyWorkers: 1, certificateSigners: [...cast.intermediaries.values()].map((i) => i.signer) });
     const setup = await submitBatch(ledger.url, setupTxs(scenario, cast, identities));
     const refused = setup.filter((r) => r.status !== 'applied');
-    if (refused.length > 0) throw new Error(`demo: the ledger refused the setup: ${refused.map((r) => `${r.code} ${r.reason}`).join('; ')}`);
+    if (refused.length > 0) throw new DemoSetupError(`the ledger did not apply the setup: ${refused.map((r) => `${r.status} ${r.code ?? ''} ${r.reason ?? ''}`.trim()).join('; ')}`);
     checkAbort();
 
     // Grace before close-interval: a tenth of an interval, and at least 150 ms of real time for the last readings to arrive.
