@@ -25,6 +25,7 @@ t.test('command line', async (t) => {
     [['--start', 'yesterday'], /not a date/],
     [['--start', '2026-06-21T00:10:00Z'], /half hour/],
     [['--speed', '0.5'], /slower than real time/],
+    [['--day-seconds', '5'], /at most 12000x/],
     [['--verbose'], /unknown option/],
   ] as const) {
     let error: unknown;

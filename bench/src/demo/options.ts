@@ -19,13 +19,15 @@ export class UsageError extends Error {
 export const DEFAULT_START_MS = Date.UTC(2026, 5, 21);
 /** Real seconds for one simulated day by default. */
 export const DEFAULT_DAY_SECONDS = 20;
+/** At most this fast: a 30-minute interval still lasts 150 ms, time for its readings to be acknowledged before the next. */
+export const MAX_SPEED = 12_000;
 
 export const USAGE = `usage: npm start -- [options]
   --out DIR           output folder (default: ./out/demo-<timestamp>)
   --hours H           simulated hours, a multiple of 0.5 (default 24)
   --start ISO         simulated start, UTC, on a half hour (default 2026-06-21T00:00:00Z)
   --day-seconds S     real seconds per simulated day (default ${DEFAULT_DAY_SECONDS}); or
-  --speed X           simulated seconds per real second (default ${86_400 / DEFAULT_DAY_SECONDS})
+  --speed X           simulated seconds per real second (default ${86_400 / DEFAULT_DAY_SECONDS}, at most ${MAX_SPEED})
   --help`;
 
 export function parseDemoArgs(args: readonly string[]): DemoCliOptions {
@@ -76,6 +78,7 @@ export function parseDemoArgs(args: readonly string[]): DemoCliOptions {
     }
   }
   if (speed < 1) throw new UsageError('the simulated clock cannot run slower than real time (--speed >= 1)');
+  if (speed > MAX_SPEED) throw new UsageError(`at most ${MAX_SPEED}x (--day-seconds ${Math.ceil(86_400 / MAX_SPEED)}): faster, meters would seal intervals before the last ones are acknowledged`);
   return { startMs, hours, speed, outDir, help };
 }
 

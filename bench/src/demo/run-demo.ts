@@ -111,7 +111,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     // Grace before close-interval: a tenth of an interval, and at least 150 ms of real time for the last readings to arrive.
     const closeGraceS = Math.ceil(Math.max(scenario.intervalS / 10, (150 * options.speed) / 1000));
-    gateways = await startGateways(cast, { dataDir, ledgerUrl: ledger.url, now: () => clock?.nowMs() ?? startMs, closeGraceS });
+    // The gateways see the simulated clock, held short of the period's last close until every meter's last
+    // reading is journaled (on a busy host a reading may arrive after the grace, and a usage reading after
+    // the last close would wait for a close that never comes), then let go only as far as that close: a
+    // meter that got to seal an interval after the period has it refused as future, never allocated.
+    let holdMs = endMs + closeGraceS * 1000 - 1;
+    const now = (): number => Math.min(clock?.nowMs() ?? startMs, holdMs);
+    gateways = await startGateways(cast, { dataDir, ledgerUrl: ledger.url, now, closeGraceS });
     const gatewayOf = (name: string): DemoGateway => gateways.find((g) => g.intermediary === name)!;
     checkAbort();
 
@@ -143,17 +149,21 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     };
     // A stalled pipeline must not hang the demo: allow three times the planned real time plus half a minute.
     const deadline = realStart + 3 * ((endMs - startMs) / options.speed) + 30_000;
-    while (!fleet.every(lastReadingAcked)) {
+    // Each meter stops (planned: register persisted, "offline" published) once its last reading of the period is acknowledged.
+    const stopping = new Map<FleetMeter, Promise<void>>();
+    for (;;) {
+      for (const m of fleet) if (!stopping.has(m) && lastReadingAcked(m)) stopping.set(m, m.meter.stop());
+      if (stopping.size === fleet.length) break;
       checkAbort();
       if (performance.now() > deadline) throw new Error(`demo: stalled: ${JSON.stringify(snapshot())}; gateway logs in ${dataDir}`);
       progress.update(snapshot());
-      await sleep(50);
+      await sleep(20);
     }
     const simulationMs = performance.now() - realStart;
-    await stopMeters(fleet);
+    await Promise.all(stopping.values());
     for (const g of gateways) await g.gateway.flush();
-    // The last interval closes once its grace has passed on the simulated clock.
-    while (clock.nowMs() < endMs + (closeGraceS + 1) * 1000) await sleep(20);
+    holdMs = endMs + closeGraceS * 1000;
+    while (clock.nowMs() < holdMs) await sleep(20);
     for (const g of gateways) await g.gateway.flush({ closeIntervals: true });
     progress.update(snapshot());
     progress.end();

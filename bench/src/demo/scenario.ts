@@ -5,9 +5,9 @@
  * its own) with a few more producers and consumers around it. Pure data: keys and meters are
  * made from it by ledger-setup.ts and fleet.ts.
  *
- * Sizing is chosen so the patent's path is taken every sunny hour: Da's own solar (Aa) is
- * small and consumer Cb (100 % renewable, solar first by method code) drains it, while Db's
- * consumers select wind and LNG only, leaving Db's large solar farm (Ac) open to borrow.
+ * Sizing is chosen so the patent's path is taken: Da's own solar (Aa) is small and consumer Cb
+ * (100 % renewable from Aa's solar and Ad's hydro, both ranked best) competes with Ca for it,
+ * while Db's consumers select wind and LNG only, leaving Db's large solar farm (Ac) to lend.
  */
 import type { ProductionMethodName } from '@wattledger/protocol';
 import type { SourceSpec } from '@wattledger/firmware';
@@ -26,7 +26,10 @@ export interface ProducerSpec {
   readonly intermediary: IntermediaryName;
   readonly method: ProductionMethodName;
   readonly source: SourceSpec;
-  /** Registered rated power, W: the plausibility bound on the gateway and the ledger. */
+  /**
+   * Registered rated power, W: the plausibility bound on the gateway and the ledger. Twice the
+   * source's output or more: on an accelerated clock a late sample moves energy into an interval.
+   */
   readonly ratedPowerW: number;
 }
 
@@ -75,12 +78,12 @@ export const PATENT_SCENARIO: Scenario = Object.freeze({
     { name: 'Db', title: 'Utility Db' },
   ],
   producers: [
-    { name: 'Aa', title: 'Aa rooftop solar', intermediary: 'Da', method: 'solar', source: { kind: 'solar', peakWatts: 1200, latitudeDeg: LATITUDE, cloudiness: 0.6, seed: 11 }, ratedPowerW: 2000 },
-    { name: 'Ab', title: 'Ab oil plant', intermediary: 'Da', method: 'oil', source: { kind: 'constant', watts: 3000 }, ratedPowerW: 4000 },
+    { name: 'Aa', title: 'Aa rooftop solar', intermediary: 'Da', method: 'solar', source: { kind: 'solar', peakWatts: 1200, latitudeDeg: LATITUDE, cloudiness: 0.6, seed: 11 }, ratedPowerW: 2500 },
+    { name: 'Ab', title: 'Ab oil plant', intermediary: 'Da', method: 'oil', source: { kind: 'constant', watts: 3000 }, ratedPowerW: 6000 },
     { name: 'Ad', title: 'Ad small hydro', intermediary: 'Da', method: 'hydro', source: { kind: 'constant', watts: 500 }, ratedPowerW: 1000 },
-    { name: 'Ac', title: 'Ac solar farm', intermediary: 'Db', method: 'solar', source: { kind: 'solar', peakWatts: 12_000, latitudeDeg: LATITUDE, cloudiness: 0.3, seed: 12 }, ratedPowerW: 15_000 },
+    { name: 'Ac', title: 'Ac solar farm', intermediary: 'Db', method: 'solar', source: { kind: 'solar', peakWatts: 12_000, latitudeDeg: LATITUDE, cloudiness: 0.3, seed: 12 }, ratedPowerW: 20_000 },
     { name: 'Ae', title: 'Ae wind turbine', intermediary: 'Db', method: 'wind', source: { kind: 'constant', watts: 1500 }, ratedPowerW: 3000 },
-    { name: 'Af', title: 'Af LNG plant', intermediary: 'Db', method: 'lng', source: { kind: 'constant', watts: 4000 }, ratedPowerW: 5000 },
+    { name: 'Af', title: 'Af LNG plant', intermediary: 'Db', method: 'lng', source: { kind: 'constant', watts: 4000 }, ratedPowerW: 8000 },
   ],
   consumers: [
     { name: 'Ca', title: 'Ca household', intermediary: 'Da', targetPercent: 40, providers: ['Aa', 'Ab'], averageWatts: 500, ratedPowerW: 15_000 },
