@@ -6,7 +6,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { decodeCbor, encodeCbor, toHex } from '@wattledger/protocol';
 import { CborWriter } from '../src/core/cbor-writer.js';
-import { decodeEvent, encodeEvent, type LedgerEvent } from '../src/core/events.js';
+import { decodeEvent, encodeEvent, EVENT_FIELDS, writeEventFields, type LedgerEvent } from '../src/core/events.js';
 import { decodeRecord, encodeRecord } from '../src/core/record-codec.js';
 import { newAsset } from '../src/core/types.js';
 
@@ -82,4 +82,25 @@ t.test('events round-trip and are CBOR of the profile', async (t) => {
   t.equal(decodeEvent(encodeCbor(['allocate', 1, 2])), undefined, 'wrong arity');
   t.equal(decodeEvent(encodeCbor(['mint', 'x'])), undefined, 'unknown kind');
   t.equal(decodeEvent(new Uint8Array([0xff])), undefined, 'not CBOR');
+});
+
+t.test('every event kind: the field-by-field writers give the generic writer\'s bytes and cbor-x\'s', async (t) => {
+  const id = fc.stringMatching(/^[0-9a-f]{16}$/);
+  const hash = fc.stringMatching(/^[0-9a-f]{64}$/);
+  const u32 = fc.integer({ min: 0, max: 0xffffffff });
+  const event: fc.Arbitrary<LedgerEvent> = fc.oneof(
+    fc.record({ kind: fc.constant('allocate' as const), intermediary: id, consumer: id, closeInterval: u32, usageInterval: u32, assetId: hash, root: hash, offset: u32, wh: u32, meterId: id, method: fc.integer({ min: 1, max: 11 }), productionInterval: u32, lender: fc.option(id, { nil: null }) }),
+    fc.record({ kind: fc.constant('unmatched' as const), intermediary: id, consumer: id, closeInterval: u32, usageInterval: u32, wh: u32, reason: fc.constantFrom('no-contract' as const, 'no-assets' as const) }),
+    fc.record({ kind: fc.constant('borrow' as const), borrower: id, lender: id, consumer: id, method: fc.integer({ min: 1, max: 11 }), wh: u32, closeInterval: u32 }),
+    fc.record({ kind: fc.constant('transfer' as const), assetId: hash, root: hash, offset: u32, wh: u32, from: id, to: id, reason: fc.constantFrom('owner' as const, 'borrow' as const) }),
+    fc.record({ kind: fc.constant('expire' as const), assetId: hash, owner: id, wh: u32 }),
+  );
+  fc.assert(fc.property(event, (e) => {
+    const generic = new CborWriter(8);
+    writeEventFields(e, generic);
+    const fields = (EVENT_FIELDS[e.kind] as readonly string[]).map((f) => (e as unknown as Record<string, unknown>)[f]);
+    const expected = toHex(encodeCbor([e.kind, ...fields]));
+    return toHex(encodeEvent(e)) === expected && toHex(generic.view8()) === expected;
+  }), { numRuns: 1000, seed: 13 });
+  t.pass();
 });

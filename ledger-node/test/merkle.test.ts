@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import fc from 'fast-check';
-import { concatBytes, fromHex, sha256, toHex } from '@wattledger/protocol';
-import { leafHash, merkleRoot, MerkleTree, verifyInclusion } from '../src/core/merkle.js';
+import { concatBytes, encodeCbor, fromHex, sha256, toHex } from '@wattledger/protocol';
+import { leafHash, merkleRoot, MerkleTree, packedMerkleRoot, verifyInclusion } from '../src/core/merkle.js';
+import { txLeafEntry } from '../src/core/block.js';
 
 const vectors = JSON.parse(readFileSync(new URL('./vectors/rfc6962/roots.json', import.meta.url), 'utf8')) as { leaves: string[]; roots: string[] };
 
@@ -29,7 +30,29 @@ t.test('roots of the CT reference trees (n = 0..8)', async (t) => {
   vectors.roots.forEach((expected, n) => {
     t.equal(toHex(merkleRoot(leaves.slice(0, n).map(leafHash))), expected, `n = ${n}`);
     t.equal(toHex(mth(leaves.slice(0, n))), expected, `recursive model, n = ${n}`);
+    t.equal(toHex(packedMerkleRoot(concatBytes(...leaves.slice(0, n).map(leafHash)), n)), expected, `packed, n = ${n}`);
   });
+});
+
+t.test('packed leaves give the recursive model\'s root for every size up to 300, and stay untouched', async (t) => {
+  for (let n = 0; n <= 300; n++) {
+    const entries = Array.from({ length: n }, (_, i) => new Uint8Array([i & 255, i >> 8, n & 255]));
+    const packed = concatBytes(...entries.map(leafHash));
+    const copy = packed.slice();
+    if (toHex(packedMerkleRoot(packed, n)) !== toHex(mth(entries))) t.fail(`n = ${n}`);
+    if (toHex(packed) !== toHex(copy)) t.fail(`n = ${n}: leaves overwritten`);
+  }
+  t.throws(() => packedMerkleRoot(new Uint8Array(31), 1), RangeError);
+  t.pass('all sizes checked');
+});
+
+t.test('tx leaf entries are the profile\'s CBOR [id bytes, status, code | null]', async (t) => {
+  fc.assert(fc.property(fc.stringMatching(/^[0-9a-f]{64}$/), fc.constantFrom('applied' as const, 'rejected' as const, 'duplicate' as const), fc.option(fc.constantFrom('BAD_TX', 'CHAIN_BROKEN', 'INSUFFICIENT_WH'), { nil: undefined }), (id, status, code) => {
+    const expected = encodeCbor([fromHex(id), { applied: 0, rejected: 1, duplicate: 2 }[status], code ?? null]);
+    return toHex(txLeafEntry({ id, status, code: code as never })) === toHex(expected);
+  }), { numRuns: 300, seed: 9 });
+  t.throws(() => txLeafEntry({ id: 'xyz', status: 'applied', code: undefined }), TypeError);
+  t.pass();
 });
 
 t.test('audit paths equal the RFC definition and verify, for every leaf of trees up to 40', async (t) => {

@@ -24,6 +24,8 @@ import { AssetStatus, type Contract, type PendingUsage } from './types.js';
 import type { AssetHeap } from './asset-heap.js';
 
 const ALL_METHODS: readonly number[] = PRODUCTION_METHODS.map((m) => m.code);
+/** isRenewable by method code, as a table (the ranking asks it for every consumer). */
+const RENEWABLE: readonly boolean[] = Array.from({ length: Math.max(...ALL_METHODS) + 1 }, (_, code) => isRenewable(code));
 
 interface CloseRun {
   readonly state: LedgerState;
@@ -36,8 +38,8 @@ interface CloseRun {
 
 export function allocateInterval(state: LedgerState, intermediary: string, closeInterval: number, events: LedgerEvent[]): void {
   const run: CloseRun = { state, intermediary, closeInterval, events, borrowed: new Map() };
-  for (const usage of state.pendingUsage(intermediary, closeInterval)) {
-    state.deleteUsage(usage);
+  for (const usage of state.takePendingUsage(intermediary, closeInterval)) {
+    state.deleteUsage(usage, false);
     allocateUsage(run, usage);
   }
 }
@@ -52,10 +54,31 @@ export function contractMethods(state: LedgerState, contract: Contract): readonl
  * integers: |100 (R + r_m wh) - target (T + wh)| over the common denominator T + wh.
  */
 export function rankMethods(methods: readonly number[], renewableWh: number, totalWh: number, wh: number, targetPercent: number): Array<{ method: number; score: number }> {
+  const n = rankInto(methods, renewableWh, totalWh, wh, targetPercent);
+  return Array.from({ length: n }, (_, i) => ({ method: rankedMethods[i]!, score: rankedScores[i]! }));
+}
+
+/** The ranking of `rankMethods`, in module scratch (one consumer at a time, no allocation). */
+const rankedMethods: number[] = [];
+const rankedScores: number[] = [];
+
+function rankInto(methods: readonly number[], renewableWh: number, totalWh: number, wh: number, targetPercent: number): number {
   const denominator = targetPercent * (totalWh + wh);
-  return methods
-    .map((method) => ({ method, score: Math.abs(100 * (renewableWh + (isRenewable(method) ? wh : 0)) - denominator) }))
-    .sort((a, b) => a.score - b.score || a.method - b.method);
+  const n = methods.length;
+  for (let i = 0; i < n; i++) {
+    const method = methods[i]!;
+    const score = Math.abs(100 * (renewableWh + (RENEWABLE[method] === true ? wh : 0)) - denominator);
+    // Insertion sort by (score, method): a contract has a handful of methods.
+    let j = i;
+    while (j > 0 && (rankedScores[j - 1]! > score || (rankedScores[j - 1] === score && rankedMethods[j - 1]! > method))) {
+      rankedScores[j] = rankedScores[j - 1]!;
+      rankedMethods[j] = rankedMethods[j - 1]!;
+      j--;
+    }
+    rankedScores[j] = score;
+    rankedMethods[j] = method;
+  }
+  return n;
 }
 
 function allocateUsage(run: CloseRun, usage: PendingUsage): void {
@@ -64,14 +87,15 @@ function allocateUsage(run: CloseRun, usage: PendingUsage): void {
   const valid = contract !== undefined && contract.intermediary === run.intermediary && usage.intervalStart >= contract.periodStart && usage.intervalStart < contract.periodEnd;
   if (!valid) return unmatched(run, usage, usage.wh, 'no-contract');
   const history = state.history(usage.consumer);
-  const ranked = rankMethods(contractMethods(state, contract), history.renewableWh, history.totalWh, usage.wh, contract.targetPercent);
-  const bestScore = ranked[0]?.score;
-  const best = ranked.filter((r) => r.score === bestScore).map((r) => r.method);
-  const rest = ranked.filter((r) => r.score !== bestScore).map((r) => r.method);
+  const n = rankInto(contractMethods(state, contract), history.renewableWh, history.totalWh, usage.wh, contract.targetPercent);
+  // The best-ranked methods (equal scores), then the rest in rank order. Nothing below ranks
+  // again before these loops end, so the scratch stays valid.
+  let best = 0;
+  while (best < n && rankedScores[best] === rankedScores[0]) best++;
   let remaining = usage.wh;
-  for (const method of best) remaining = takeOwn(run, usage, contract, method, remaining);
-  for (const method of best) remaining = takeBorrowed(run, usage, contract, method, remaining);
-  for (const method of rest) remaining = takeOwn(run, usage, contract, method, remaining);
+  for (let i = 0; i < best; i++) remaining = takeOwn(run, usage, contract, rankedMethods[i]!, remaining);
+  for (let i = 0; i < best; i++) remaining = takeBorrowed(run, usage, contract, rankedMethods[i]!, remaining);
+  for (let i = best; i < n; i++) remaining = takeOwn(run, usage, contract, rankedMethods[i]!, remaining);
   if (remaining > 0) unmatched(run, usage, remaining, 'no-assets');
 }
 

@@ -15,16 +15,20 @@ import { AssetStatus, newAsset, type Asset } from './types.js';
 export function splitAsset(state: LedgerState, asset: Asset, wh: number): { taken: Asset; rest: Asset } {
   if (!(wh > 0 && wh < asset.wh)) throw new RangeError(`split of ${asset.wh} Wh at ${wh}`);
   state.removeAsset(asset);
-  const piece = (offset: number, size: number): Asset => newAsset({
-    id: pieceId(asset.root, offset, size), root: asset.root, offset, wh: size, meterId: asset.meterId, producer: asset.producer, method: asset.method,
-    intervalStart: asset.intervalStart, expiry: asset.expiry, sourceTx: asset.sourceTx, issuedHeight: asset.issuedHeight, owner: asset.owner,
-    status: AssetStatus.OPEN, consumer: undefined, usageInterval: undefined,
-  });
-  const taken = piece(asset.offset, wh);
-  const rest = piece(asset.offset + wh, asset.wh - wh);
+  const taken = pieceOf(asset, asset.offset, wh);
+  const rest = pieceOf(asset, asset.offset + wh, asset.wh - wh);
   state.putAsset(rest);
   state.putAsset(taken, true, false);
   return { taken, rest };
+}
+
+/** The open piece [offset, offset + wh) of `parent`'s root, with the parent's lineage and owner. */
+function pieceOf(parent: Asset, offset: number, wh: number): Asset {
+  return newAsset({
+    id: pieceId(parent.root, offset, wh), root: parent.root, offset, wh, meterId: parent.meterId, producer: parent.producer, method: parent.method,
+    intervalStart: parent.intervalStart, expiry: parent.expiry, sourceTx: parent.sourceTx, issuedHeight: parent.issuedHeight, owner: parent.owner,
+    status: AssetStatus.OPEN, consumer: undefined, usageInterval: undefined,
+  });
 }
 
 /** Takes `wh` of an open asset: the whole asset if it fits, else a split-off piece. */

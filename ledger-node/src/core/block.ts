@@ -11,9 +11,9 @@
 import { decodeCbor, encodeCbor, fromHex, toHex, utf8 } from '@wattledger/protocol';
 import { hashes } from './hashes.js';
 import type { TxOutcome } from './apply.js';
-import { writeEvent } from './events.js';
+import { writeEvent, type LedgerEvent } from './events.js';
 import { CborWriter } from './cbor-writer.js';
-import { leafHash, MerkleTree } from './merkle.js';
+import { packedMerkleRoot } from './merkle.js';
 import type { ChangeSet } from './state.js';
 
 export interface BlockHeader {
@@ -57,7 +57,16 @@ export function blockHash(header: BlockHeader): string {
 }
 
 export function txLeafEntry(outcome: Pick<TxOutcome, 'id' | 'status' | 'code'>): Uint8Array {
-  return encodeCbor([fromHex(outcome.id), TX_STATUS_CODES[outcome.status], outcome.code ?? null]);
+  const w = new CborWriter(64);
+  writeTxLeafEntry(outcome, w);
+  return w.view8().slice();
+}
+
+/** CBOR [tx id bytes, status code, reject code or null] (the profile's bytes, as encodeCbor gives them). */
+function writeTxLeafEntry(outcome: Pick<TxOutcome, 'id' | 'status' | 'code'>, w: CborWriter): void {
+  w.array(3).bytesFromHex(outcome.id).uint(TX_STATUS_CODES[outcome.status]);
+  if (outcome.code === undefined) w.null();
+  else w.text(outcome.code);
 }
 
 export function initialStateRoot(genesisHashHex: string): string {
@@ -72,40 +81,67 @@ export function nextStateRoot(previous: string, changes: ChangeSet): string {
   return toHex(hashes.sha256(input));
 }
 
+/** Entries written back to back: entry i is bytes[starts[i], starts[i + 1] - 1) (each is followed by the next one's leaf prefix). */
+export class PackedEntries {
+  constructor(readonly bytes: Uint8Array, private readonly starts: Uint32Array) {}
+
+  get length(): number {
+    return this.starts.length - 1;
+  }
+
+  entry(i: number): Uint8Array {
+    if (!(i >= 0 && i < this.length)) throw new RangeError(`entry ${i} outside 0..${this.length - 1}`);
+    return this.bytes.subarray(this.starts[i]! + 1, this.starts[i + 1]!);
+  }
+}
+
 export interface BuiltBlock {
   readonly header: BlockHeader;
   readonly hash: string;
-  readonly txLeaves: Uint8Array[];
-  readonly eventLeaves: Uint8Array[];
-  /** Canonical bytes of each event, in order (parallel to eventLeaves). */
-  readonly eventBytes: Uint8Array[];
+  /** Leaf hashes of the transactions, packed: txCount x 32 bytes. */
+  readonly txLeaves: Uint8Array;
+  /** Leaf hashes of the events, packed: eventCount x 32 bytes. */
+  readonly eventLeaves: Uint8Array;
+  /** Canonical bytes of each event, in order. */
+  readonly events: PackedEntries;
+}
+
+/**
+ * Writes every entry of a tree into one buffer, each behind the RFC 6962 leaf prefix, and
+ * hashes it where it lies: H(0x00 || entry) without a copy per leaf.
+ */
+function leaves<T>(items: readonly T[], bytesPerItem: number, write: (item: T, w: CborWriter) => void): { packed: Uint8Array; entries: PackedEntries } {
+  const count = items.length;
+  const w = new CborWriter(Math.max(256, count * bytesPerItem));
+  const starts = new Uint32Array(count + 1);
+  for (let i = 0; i < count; i++) {
+    starts[i] = w.position;
+    w.byte(0);
+    write(items[i]!, w);
+  }
+  starts[count] = w.position;
+  const all = w.view8();
+  const packed = new Uint8Array(count * 32);
+  for (let i = 0; i < count; i++) packed.set(hashes.sha256(all.subarray(starts[i]!, starts[i + 1]!)), i * 32);
+  return { packed, entries: new PackedEntries(all, starts) };
 }
 
 export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: ChangeSet }): BuiltBlock {
-  const txLeaves = args.outcomes.map((o) => leafHash(txLeafEntry(o)));
-  const w = new CborWriter(1 << 12);
-  const bounds: number[] = [];
-  for (const outcome of args.outcomes) {
-    for (const event of outcome.events) {
-      bounds.push(w.position);
-      writeEvent(event, w);
-    }
-  }
-  bounds.push(w.position);
-  const all = w.view8();
-  const eventBytes: Uint8Array[] = [];
-  for (let i = 0; i + 1 < bounds.length; i++) eventBytes.push(all.subarray(bounds[i]!, bounds[i + 1]!));
-  const eventLeaves = eventBytes.map(leafHash);
+  const txCount = args.outcomes.length;
+  const events: LedgerEvent[] = [];
+  for (const outcome of args.outcomes) for (const event of outcome.events) events.push(event);
+  const txs = leaves(args.outcomes, 48, writeTxLeafEntry);
+  const eventTree = leaves(events, 256, writeEvent);
   const header: BlockHeader = {
     chainId: args.chainId,
     height: args.height,
     prevHash: args.prevHash,
     position: args.position,
-    txCount: txLeaves.length,
-    txRoot: toHex(new MerkleTree(txLeaves).root()),
-    eventCount: eventLeaves.length,
-    eventsRoot: toHex(new MerkleTree(eventLeaves).root()),
+    txCount,
+    txRoot: toHex(packedMerkleRoot(txs.packed, txCount)),
+    eventCount: events.length,
+    eventsRoot: toHex(packedMerkleRoot(eventTree.packed, events.length)),
     stateRoot: nextStateRoot(args.prevStateRoot, args.changes),
   };
-  return { header, hash: blockHash(header), txLeaves, eventLeaves, eventBytes };
+  return { header, hash: blockHash(header), txLeaves: txs.packed, eventLeaves: eventTree.packed, events: eventTree.entries };
 }

@@ -9,6 +9,13 @@
 
 const encoder = new TextEncoder();
 
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
 export class CborWriter {
   private buffer: Uint8Array;
   private view: DataView;
@@ -105,6 +112,31 @@ export class CborWriter {
   null(): this {
     this.reserve(1);
     this.buffer[this.position++] = 0xf6;
+    return this;
+  }
+
+  /** A byte string given as hex digits (0-9, a-f, A-F; even length), decoded in place. */
+  bytesFromHex(hex: string): this {
+    const n = hex.length >> 1;
+    if ((hex.length & 1) !== 0) throw new TypeError('bytesFromHex: odd number of hex digits');
+    this.head(2, n);
+    this.reserve(n);
+    const b = this.buffer;
+    let p = this.position;
+    for (let i = 0; i < hex.length; i += 2) {
+      const hi = hexValue(hex.charCodeAt(i));
+      const lo = hexValue(hex.charCodeAt(i + 1));
+      if ((hi | lo) < 0) throw new TypeError(`bytesFromHex: not hex: ${JSON.stringify(hex)}`);
+      b[p++] = (hi << 4) | lo;
+    }
+    this.position = p;
+    return this;
+  }
+
+  /** One raw byte (not CBOR; a frame prefix). */
+  byte(value: number): this {
+    this.reserve(1);
+    this.buffer[this.position++] = value;
     return this;
   }
 

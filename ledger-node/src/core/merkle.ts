@@ -70,6 +70,28 @@ export class MerkleTree {
   }
 }
 
+const nodeInput = new Uint8Array(65);
+
+/**
+ * The same root as `MerkleTree`, over leaf hashes packed back to back (`count` x 32 bytes),
+ * reduced level by level in one buffer: no object per node.
+ */
+export function packedMerkleRoot(packed: Uint8Array, count: number): Uint8Array {
+  if (packed.length < count * 32) throw new RangeError(`packedMerkleRoot: ${count} leaves need ${count * 32} bytes, got ${packed.length}`);
+  if (count === 0) return hashes.sha256(new Uint8Array(0));
+  const work = packed.slice(0, count * 32);
+  nodeInput[0] = 1;
+  for (let n = count; n > 1; n = (n + 1) >> 1) {
+    for (let i = 0; i + 1 < n; i += 2) {
+      const from = i * 32;
+      for (let j = 0; j < 64; j++) nodeInput[1 + j] = work[from + j]!;
+      work.set(hashes.sha256(nodeInput), (i >> 1) * 32);
+    }
+    if ((n & 1) === 1) work.copyWithin((n >> 1) * 32, (n - 1) * 32, n * 32);
+  }
+  return work.slice(0, 32);
+}
+
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
   return new MerkleTree(leaves).root();
 }

@@ -10,6 +10,7 @@ import { AssetHeap } from './asset-heap.js';
 import type { Genesis } from './genesis.js';
 import { CborWriter } from './cbor-writer.js';
 import { decodeRecord, RecordKind, writeRecord, type RecordTypes } from './record-codec.js';
+import { sortPendingUsage } from './usage-order.js';
 import { AssetStatus, type Asset, type CertificateRequest, type Contract, type History, type IntermediaryClock, type Meter, type Party, type PendingUsage, type TransferPolicy } from './types.js';
 
 export interface Lender {
@@ -68,7 +69,9 @@ export class LedgerState {
   private granularIndexed = false;
   /** Bumped whenever a producer meter is added: invalidates cached contract methods. */
   private providerVersion = 0;
-  private readonly contractMethodCache = new WeakMap<Contract, { version: number; methods: readonly number[] }>();
+  /** Methods by the contract's provider list (joined): many contracts name the same providers. */
+  private readonly contractMethodCache = new Map<string, readonly number[]>();
+  private contractMethodVersion = 0;
   private readonly providerMethodIndex = new Map<string, Set<number>>();
   private readonly pendingIndex = new Map<string, Map<string, PendingUsage>>();
   private lenderIndex = new Map<string, Lender[]>();
@@ -81,18 +84,23 @@ export class LedgerState {
    * logged once per block (its `$epoch` mark); a deleted-then-recreated key is logged again,
    * so replaying the log in order gives the final state.
    */
-  private changeLog: Array<{ kind: RecordKind; key: string; record: Tracked | null } | undefined> = [];
+  private logKinds: RecordKind[] = [];
+  private logKeys: string[] = [];
+  /** The record, null for a deletion, undefined for an entry dropped again in the same block. */
+  private logRecords: Array<Tracked | null | undefined> = [];
   private epoch = 1;
 
   constructor(readonly genesis: Genesis) {}
 
-  /** Logs a changed record (once per block; see `changeLog`). */
+  /** Logs a changed record (once per block; see the log above). */
   touch<K extends RecordKind>(kind: K, key: string, record: RecordTypes[K]): void {
     const tracked = record as Tracked;
     if (tracked.$epoch === this.epoch) return;
     tracked.$epoch = this.epoch;
-    tracked.$log = this.changeLog.length;
-    this.changeLog.push({ kind, key, record: tracked });
+    tracked.$log = this.logRecords.length;
+    this.logKinds.push(kind);
+    this.logKeys.push(key);
+    this.logRecords.push(tracked);
   }
 
   private born(record: object): void {
@@ -102,21 +110,31 @@ export class LedgerState {
   /** Logs a removal; a record created in this same block is simply dropped from the log. */
   private touchDeleted(kind: RecordKind, key: string, record: object): void {
     const tracked = record as Tracked;
-    if (tracked.$born === this.epoch && tracked.$epoch === this.epoch) this.changeLog[tracked.$log!] = undefined;
-    else this.changeLog.push({ kind, key, record: null });
+    if (tracked.$born === this.epoch && tracked.$epoch === this.epoch) this.logRecords[tracked.$log!] = undefined;
+    else {
+      this.logKinds.push(kind);
+      this.logKeys.push(key);
+      this.logRecords.push(null);
+    }
     tracked.$epoch = 0;
   }
 
   /** The changes since the last call, in the order they were first made (a function of the log). */
   takeChanges(): ChangeSet {
-    const log = this.changeLog;
-    this.changeLog = [];
+    const kinds = this.logKinds;
+    const keys = this.logKeys;
+    const records = this.logRecords;
+    this.logKinds = [];
+    this.logKeys = [];
+    this.logRecords = [];
     this.epoch++;
     const set = new ChangeSet();
-    const w = new CborWriter(Math.max(1 << 12, log.length * 160));
-    for (const entry of log) {
-      if (entry === undefined) continue;
-      const { kind, key, record } = entry;
+    const w = new CborWriter(Math.max(1 << 12, records.length * 128));
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i];
+      if (record === undefined) continue;
+      const kind = kinds[i]!;
+      const key = keys[i]!;
       set.kinds.push(kind);
       set.keys.push(key);
       w.asciiz(kind).asciiz(key);
@@ -138,7 +156,7 @@ export class LedgerState {
   }
 
   hasChanges(): boolean {
-    return this.changeLog.length > 0;
+    return this.logRecords.length > 0;
   }
 
   /** Restores one stored record (snapshot load); indexes follow. */
@@ -189,16 +207,19 @@ export class LedgerState {
 
   /** The production methods a contract accepts, ascending (every method when it selects no provider). */
   contractMethods(contract: Contract, allMethods: readonly number[]): readonly number[] {
-    const cached = this.contractMethodCache.get(contract);
-    if (cached !== undefined && cached.version === this.providerVersion) return cached.methods;
-    let methods: readonly number[];
-    if (contract.providers.length === 0) methods = allMethods;
-    else {
+    if (contract.providers.length === 0) return allMethods;
+    if (this.contractMethodVersion !== this.providerVersion) {
+      this.contractMethodCache.clear();
+      this.contractMethodVersion = this.providerVersion;
+    }
+    const key = contract.providers.length === 1 ? contract.providers[0]! : contract.providers.join(',');
+    let methods = this.contractMethodCache.get(key);
+    if (methods === undefined) {
       const set = new Set<number>();
       for (const provider of contract.providers) for (const m of this.providerMethodIndex.get(provider) ?? []) set.add(m);
       methods = [...set].sort((a, b) => a - b);
+      this.contractMethodCache.set(key, methods);
     }
-    this.contractMethodCache.set(contract, { version: this.providerVersion, methods });
     return methods;
   }
 
@@ -223,9 +244,9 @@ export class LedgerState {
   }
 
   private pool(owner: string, method: number, intervalStart: number, asset: Asset): void {
-    const entry = { expiry: asset.expiry, id: asset.id };
-    this.poolHeap(owner, method).push(entry);
-    if (this.granularIndexed) this.granularHeap(owner, method, intervalStart).push(entry);
+    // The asset is its own heap entry: its expiry and id never change.
+    this.poolHeap(owner, method).push(asset);
+    if (this.granularIndexed) this.granularHeap(owner, method, intervalStart).push(asset);
   }
 
   poolHeap(owner: string, method: number): AssetHeap {
@@ -244,7 +265,7 @@ export class LedgerState {
     if (!this.granularIndexed) {
       this.granularIndexed = true;
       for (const asset of this.assets.values()) {
-        if (asset.status === AssetStatus.OPEN) this.granularHeap(asset.owner, asset.method, asset.intervalStart).push({ expiry: asset.expiry, id: asset.id });
+        if (asset.status === AssetStatus.OPEN) this.granularHeap(asset.owner, asset.method, asset.intervalStart).push(asset);
       }
     }
     const key = `${owner}|${method}|${intervalStart}`;
@@ -312,9 +333,10 @@ export class LedgerState {
     if (mark) this.touch(RecordKind.USAGE, usage.key, usage);
   }
 
-  deleteUsage(usage: PendingUsage): void {
+  /** Deletes pending usage (see `takePendingUsage` for a close-interval's). */
+  deleteUsage(usage: PendingUsage, indexed = true): void {
     this.usage.delete(usage.key);
-    this.pendingIndex.get(usage.intermediary)?.delete(usage.key);
+    if (indexed) this.pendingIndex.get(usage.intermediary)?.delete(usage.key);
     this.touchDeleted(RecordKind.USAGE, usage.key, usage);
   }
 
@@ -322,7 +344,19 @@ export class LedgerState {
   pendingUsage(intermediary: string, until: number): PendingUsage[] {
     const out: PendingUsage[] = [];
     for (const usage of this.pendingIndex.get(intermediary)?.values() ?? []) if (usage.intervalStart <= until) out.push(usage);
-    return out.sort((a, b) => a.intervalStart - b.intervalStart || (a.consumer < b.consumer ? -1 : a.consumer > b.consumer ? 1 : 0));
+    return sortPendingUsage(out);
+  }
+
+  /**
+   * `pendingUsage`, also dropped from the intermediary's pending index (in one step when that
+   * is all of it). The caller then deletes each with `deleteUsage(usage, false)`, in order.
+   */
+  takePendingUsage(intermediary: string, until: number): PendingUsage[] {
+    const taken = this.pendingUsage(intermediary, until);
+    const pending = this.pendingIndex.get(intermediary);
+    if (pending !== undefined && pending.size === taken.length) pending.clear();
+    else for (const usage of taken) pending?.delete(usage.key);
+    return taken;
   }
 
   putClock(clock: IntermediaryClock, mark = true): void {

@@ -56,12 +56,6 @@ CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, value
 CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (kind, key);
 `;
 
-function packLeaves(leaves: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(leaves.length * 32);
-  leaves.forEach((leaf, i) => out.set(leaf, i * 32));
-  return out;
-}
-
 function unpackLeaves(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += 32) out.push(bytes.slice(i, i + 32));
@@ -117,7 +111,7 @@ export class LedgerStore {
     this.commit = db.transaction((applied: AppliedBlock, txs: readonly PreparedTx[]) => {
       const { block, outcomes, changes } = applied;
       const h = block.header;
-      s.insertBlock.run(h.height, block.hash, encodeHeader(h), packLeaves(block.txLeaves), packLeaves(block.eventLeaves));
+      s.insertBlock.run(h.height, block.hash, encodeHeader(h), block.txLeaves, block.eventLeaves);
       outcomes.forEach((o, i) => {
         if (o.status === 'duplicate') return;
         const tx = txs[i]!;
@@ -131,7 +125,7 @@ export class LedgerStore {
       for (const o of outcomes) {
         for (const event of o.events) {
           const [consumer, intermediary, closeInterval, usageInterval] = eventColumns(event);
-          s.insertEvent.run(h.height, eventIndex, event.kind, consumer, intermediary, closeInterval, usageInterval, block.eventBytes[eventIndex]!);
+          s.insertEvent.run(h.height, eventIndex, event.kind, consumer, intermediary, closeInterval, usageInterval, block.events.entry(eventIndex));
           eventIndex++;
         }
       }
