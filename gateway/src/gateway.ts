@@ -28,6 +28,7 @@ import { MeterRegistry } from './registry/registry.js';
 import { RegistrySync } from './registry/registry-sync.js';
 import { VerifyPool } from './verify/verify-pool.js';
 import { startPairingRegistrar, type PairingRegistrarService } from './pairing/registrar-service.js';
+import { createDlmsBridge, type DlmsBridge } from './dlms/gateway-bridge.js';
 
 export interface GatewayOptions {
   /** Defaults to a pino logger at config.log.level on stdout. */
@@ -73,6 +74,8 @@ export interface Gateway {
    * ReadingRefusedError naming the reason otherwise.
    */
   submitAttested(meterId: string, signedReadings: Uint8Array): Promise<'journaled' | 'quarantined' | 'duplicate'>;
+  /** The DLMS bridge (config `dlms`), polling on its schedule; `dlms.pollAll()` polls now. */
+  readonly dlms: DlmsBridge | undefined;
   /** Fetches the meter registry from the ledger now; true on success. */
   syncRegistry(): Promise<boolean>;
   /** Resolves when everything received so far is journaled, acknowledged and answered by the ledger. */
@@ -219,7 +222,37 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       const activePairing = pairing;
       cleanup.push(() => activePairing.close());
     }
-    logger.info({ mqtt: activeIngress.urls, http: ops?.url, party: identity.gatewayPartyId, intermediary: identity.intermediaryId, verifyWorkers: pool.size }, 'gateway started');
+    const submitAttested = (meterId: string, signedReadings: Uint8Array): Promise<'journaled' | 'quarantined' | 'duplicate'> =>
+      new Promise((resolve, reject) => {
+        activePipeline.submit({
+          topicMeterId: meterId,
+          payload: signedReadings,
+          receivedAt: performance.now(),
+          attested: true,
+          onDone: (outcome) =>
+            outcome === 'journaled' || outcome === 'quarantined' || outcome === RejectReason.DUPLICATE ? resolve(outcome) : reject(new ReadingRefusedError(outcome, meterId)),
+        });
+      });
+    let dlms: DlmsBridge | undefined;
+    if (config.dlms !== undefined) {
+      const bridge = createDlmsBridge({
+        config: config.dlms,
+        db: journal.db,
+        signer: identity.gateway,
+        gatewayPartyId: identity.gatewayPartyId,
+        submit: submitAttested,
+        journaledSeq: (meterId) => journal.head(meterId)?.seq,
+        registeredAttestor: (meterId) => registry.get(meterId),
+        metrics: metrics.registry,
+        logger,
+        now,
+      });
+      dlms = bridge;
+      // Closed before the pipeline (cleanup runs in reverse): a poll in progress still hands its readings over.
+      cleanup.push(() => bridge.close());
+      bridge.start();
+    }
+    logger.info({ mqtt: activeIngress.urls, http: ops?.url, party: identity.gatewayPartyId, intermediary: identity.intermediaryId, verifyWorkers: pool.size, dlmsMeters: config.dlms?.meters.length ?? 0 }, 'gateway started');
 
     let closing: Promise<void> | undefined;
     return {
@@ -233,17 +266,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       stats,
       issueCredential: (meterId) => credentials.issue(meterId),
       credentials,
-      submitAttested: (meterId, signedReadings) =>
-        new Promise((resolve, reject) => {
-          activePipeline.submit({
-            topicMeterId: meterId,
-            payload: signedReadings,
-            receivedAt: performance.now(),
-            attested: true,
-            onDone: (outcome) =>
-              outcome === 'journaled' || outcome === 'quarantined' || outcome === RejectReason.DUPLICATE ? resolve(outcome) : reject(new ReadingRefusedError(outcome, meterId)),
-          });
-        }),
+      submitAttested,
+      dlms,
       syncRegistry: () => sync.sync(),
       async flush(flushOptions = {}) {
         await activePipeline.flush();

@@ -5,14 +5,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
-import { meterIdFromPublicKey, ReadingFlag, signReadings } from '@wattledger/protocol';
+import { meterIdFromPublicKey, partyIdFromPublicKey, ReadingFlag, signReadings, toHex } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { createDlmsPoller, memoryCursorStore } from '../src/dlms/poller.js';
 import { startTcpMeterSimulator } from '../src/dlms/simulator/tcp-simulator.js';
 import { ReadingRefusedError } from '../src/errors.js';
 import { startGateway } from '../src/gateway.js';
 import { makeFixture, memoryLogger } from './helpers/fixture.js';
-import { RecordingLedger } from './helpers/recording-ledger.js';
+import { RecordingLedger, type LedgerMeter } from './helpers/recording-ledger.js';
 
 const START = 1719792000; // 2024-07-01T00:00:00Z
 
@@ -21,10 +21,11 @@ t.test('DLMS poller -> submitAttested -> journal -> ledger', async (t) => {
   t.teardown(() => ledger.close());
   const fixture = makeFixture(ledger);
   t.teardown(() => fixture.cleanup());
-  // The legacy meter's id, as registered on the ledger for it.
+  // The legacy meter's id, as registered on the ledger for it: attested by this gateway, whose key its readings verify under.
   const registered = nodeEd25519.signer(randomBytes(32));
   const meterId = meterIdFromPublicKey(registered.publicKey);
-  ledger.addMeter({ id: meterId, publicKey: registered.publicKey, role: 'consumer', intermediary: fixture.intermediaryId, productionMethod: 0, ratedPowerW: 20_000 });
+  const gatewayPublic = nodeEd25519.publicKeyOf(Buffer.from(fixture.gatewayKey, 'hex'));
+  ledger.meters.push({ id: meterId, publicKey: toHex(gatewayPublic), attestedBy: partyIdFromPublicKey(gatewayPublic), role: 'consumer', intermediary: fixture.intermediaryId, productionMethod: 0, ratedPowerW: 20_000 } as LedgerMeter);
   let now = START + 86400 + 60;
   const gateway = await startGateway(fixture.config, { logger: memoryLogger().logger, now: () => now * 1000 });
   t.teardown(() => gateway.close());

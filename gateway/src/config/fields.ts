@@ -44,6 +44,11 @@ export class FieldReader {
     return this.raw[key] !== undefined && this.raw[key] !== null;
   }
 
+  /** True if the field holds a number (for fields that take a code or a name). */
+  isNumber(key: string): boolean {
+    return typeof this.raw[key] === 'number';
+  }
+
   string(key: string, fallback?: string): string {
     const value = this.get(key) ?? fallback;
     if (value === undefined) throw new ConfigError(this.field(key), 'is required (a string)');
@@ -120,6 +125,21 @@ export class FieldReader {
     const value = this.get(key);
     if (value === undefined || value === null || value === false) return undefined;
     return new FieldReader(value, this.field(key));
+  }
+
+  /** A list of mappings (e.g. `dlms.meters`), each read with its index in the path; absent means empty. */
+  list(key: string): FieldReader[] {
+    const value = this.get(key);
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) throw new ConfigError(this.field(key), `expected a list, got ${describe(value)}`);
+    return value.map((item, i) => new FieldReader(item, `${this.field(key)}[${i}]`));
+  }
+
+  /** An integer that may be absent (no default: the consumer decides). */
+  optionalInt(key: string, min: number, max: number): number | undefined {
+    if (this.has(key)) return this.int(key, min, max);
+    this.seen.add(key);
+    return undefined;
   }
 
   /** Refuses any field that no reader call asked for. Call after reading a section. */

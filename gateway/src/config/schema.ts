@@ -6,6 +6,7 @@
 import { ConfigError } from '../errors.js';
 import { FieldReader } from './fields.js';
 import { parsePairingConfig, type PairingConfig } from '../pairing/pairing-config.js';
+import { parseDlmsConfig, type DlmsConfig } from './dlms-config.js';
 
 export type MqttMode = 'embedded' | 'external';
 
@@ -104,6 +105,8 @@ export interface GatewayConfig {
   readonly http: HttpConfig | undefined;
   /** The pairing registrar (gateway/src/pairing); absent = off. */
   readonly pairing: PairingConfig | undefined;
+  /** The DLMS bridge (gateway/src/dlms): legacy meters polled and attested; absent = off. */
+  readonly dlms?: DlmsConfig | undefined;
   readonly log: { readonly level: LogLevel };
 }
 
@@ -123,6 +126,7 @@ export function parseConfig(raw: unknown): GatewayConfig {
     ledger: parseLedger(root.section('ledger')),
     http: parseHttp(root),
     pairing: parsePairingConfig(root.optionalSection('pairing')),
+    dlms: parseDlmsConfig(root.optionalSection('dlms')),
     log: parseLog(root.section('log')),
   };
   root.done();

@@ -79,6 +79,8 @@ export interface DlmsPollerOptions {
   /** Interval used for scheduling before a meter's capture period is known (default 900). */
   readonly intervalS?: number;
   readonly onError?: (meter: string, error: Error) => void;
+  /** Told the result of every poll, scheduled or not (metrics). */
+  readonly onPolled?: (result: PollResult) => void;
 }
 
 export interface DlmsPoller {
@@ -220,14 +222,17 @@ export function createDlmsPoller(options: DlmsPollerOptions): DlmsPoller {
     if (meter === undefined) throw new TypeError(`no DLMS meter named "${name}"`);
     if (running.has(name)) return { meter: name, readings: 0, skipped: 0, error: new Error(`a poll of ${name} is already running`) };
     running.add(name);
+    let result: PollResult;
     try {
-      return await poll(meter);
+      result = await poll(meter);
     } catch (error) {
       options.onError?.(name, error as Error);
-      return { meter: name, readings: 0, skipped: 0, error: error as Error };
+      result = { meter: name, readings: 0, skipped: 0, error: error as Error };
     } finally {
       running.delete(name);
     }
+    options.onPolled?.(result);
+    return result;
   }
 
   async function pollAll(): Promise<PollResult[]> {

@@ -56,6 +56,8 @@ export interface JournalStageDeps {
 
 interface Staged {
   readonly entry: JournalEntry;
+  /** Authentic and chained but implausible: forwarded all the same (the ledger quarantines it too), never counted as accepted. */
+  readonly quarantined: boolean;
   readonly onDone: VerifiedMessage['onDone'];
   readonly receivedAt: number;
   readonly lastSeq: number;
@@ -157,7 +159,7 @@ export class JournalStage {
       const verdict = checkPlausible(reading, meter, message.attested);
       if (verdict !== undefined) {
         quarantined = true;
-        this.deps.rejections.reject(verdict.reason, meter.id, `${verdict.detail} (quarantined)`);
+        this.deps.rejections.reject(verdict.reason, meter.id, `${verdict.detail} (quarantined: forwarded so the chain continues, no energy credited)`);
       }
     }
     if (outcome.skipped > 0) {
@@ -165,16 +167,19 @@ export class JournalStage {
       this.deps.logger.info({ meter: meter.id, skipped: outcome.skipped, seq: readings[0]!.seq }, 'sequence numbers skipped; hash chain intact');
     }
     this.heads.set(meter.id, outcome.head);
-        for (let i = 0; i < readings.length; i++) this.uncommitted.set(`${meter.id}/${readings[i]!.seq}`, hashes[i]!);
+    for (let i = 0; i < readings.length; i++) this.uncommitted.set(`${meter.id}/${readings[i]!.seq}`, hashes[i]!);
     this.group.push({
       entry: {
         meterId: meter.id,
         role: meter.role,
         cose: message.cose,
         readings: readings.map((r, i) => ({ seq: r.seq, hash: hashes[i]!, intervalStart: r.intervalStart, intervalLength: r.intervalLength })),
-        quarantined,
+        // Forwarded like any other: the ledger applies the same rule (protocol checkReadingPlausible),
+        // records the reading as quarantined and advances the meter's chain without crediting energy.
+        quarantined: false,
         receivedMs: this.deps.now(),
       },
+      quarantined,
       receivedAt: message.receivedAt,
       lastSeq: outcome.head.seq,
       onDone: message.onDone,
@@ -239,7 +244,7 @@ export class JournalStage {
     this.release(group);
     for (const s of group) {
       if (s.lastSeq > (this.durable.get(s.entry.meterId) ?? -1)) this.durable.set(s.entry.meterId, s.lastSeq);
-      if (!s.entry.quarantined) metrics.readingsAccepted.inc(undefined, s.entry.readings.length);
+      if (!s.quarantined) metrics.readingsAccepted.inc(undefined, s.entry.readings.length);
     }
     const meters = new Set([...this.committingMeters, ...this.reack]);
     this.reack.clear();
@@ -247,7 +252,7 @@ export class JournalStage {
     const acked = performance.now();
     for (const s of group) {
       metrics.ingestLatency.observe((acked - s.receivedAt) / 1000);
-      s.onDone?.(s.entry.quarantined ? 'quarantined' : 'journaled');
+      s.onDone?.(s.quarantined ? 'quarantined' : 'journaled');
     }
     this.deps.onSettled(group.length, true);
   }

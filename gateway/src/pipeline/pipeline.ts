@@ -13,7 +13,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { decodeSignedReadings, ProtocolError, ProtocolErrorCode, sigStructure, type SignedReadings } from '@wattledger/protocol';
+import { decodeSignedReadings, partyIdFromPublicKey, ProtocolError, ProtocolErrorCode, sigStructure, type SignedReadings } from '@wattledger/protocol';
 import type { PipelineConfig } from '../config/schema.js';
 import type { Journal } from '../journal/journal.js';
 import type { GroupAppender } from './journal-stage.js';
@@ -94,9 +94,12 @@ export class Pipeline {
   private idleWaiters: Array<() => void> = [];
   private closed = false;
   private lastCommitOk = true;
+  /** Party id of this gateway: the only attestor whose readings `attested` messages may carry. */
+  private readonly attestor: string;
 
   constructor(deps: PipelineDeps) {
     this.deps = deps;
+    this.attestor = partyIdFromPublicKey(deps.attestationKey);
     this.stage = new JournalStage({
       ...deps,
       onSettled: (messages, committed) => {
@@ -160,8 +163,15 @@ export class Pipeline {
       this.deps.requestRegistrySync();
       return rejections.reject(RejectReason.UNKNOWN_METER, meterId, `meter ${meterId} is not registered for this intermediary`);
     }
+    const attested = message.attested === true;
+    if (attested && meter.attestedBy !== this.attestor) {
+      return rejections.reject(RejectReason.ATTESTATION_MISMATCH, meterId, `meter ${meterId} is not registered as attested by this gateway (${this.attestor}); register it with attestedBy ${this.attestor}`);
+    }
+    if (!attested && meter.attestedBy !== undefined) {
+      return rejections.reject(RejectReason.ATTESTATION_MISMATCH, meterId, `meter ${meterId} is gateway-attested (by ${meter.attestedBy}): only that gateway's readings are taken for it`);
+    }
     this.inFlight++;
-    this.batch.push({ meter, signed, cose: message.payload, receivedAt: message.receivedAt, attested: message.attested === true, onDone: message.onDone });
+    this.batch.push({ meter, signed, cose: message.payload, receivedAt: message.receivedAt, attested, onDone: message.onDone });
     if (this.batch.length >= config.verifyBatch) this.dispatch();
     else if (!this.dispatchScheduled) {
       this.dispatchScheduled = true;

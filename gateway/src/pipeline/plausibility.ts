@@ -4,7 +4,7 @@
  * from the future. Interval alignment is part of the reading contract (validateReading).
  * Pure; the time is passed in.
  */
-import { NO_PRODUCTION_METHOD, ReadingFlag, type IntervalReading } from '@wattledger/protocol';
+import { checkReadingPlausible, QuarantineReason, type IntervalReading } from '@wattledger/protocol';
 import { RejectReason } from './rejection.js';
 
 export interface MeterLimits {
@@ -27,22 +27,18 @@ export function checkNotFuture(reading: IntervalReading, nowS: number, maxFuture
   return undefined;
 }
 
-/** `attested`: the reading was made by this gateway for a legacy (DLMS) meter, so the gateway-attested flag is expected. */
+const REASONS = {
+  [QuarantineReason.IMPLAUSIBLE_ENERGY]: RejectReason.IMPLAUSIBLE_ENERGY,
+  [QuarantineReason.METHOD_MISMATCH]: RejectReason.WRONG_METHOD,
+  [QuarantineReason.BAD_FLAGS]: RejectReason.BAD_FLAGS,
+} as const;
+
+/**
+ * The ledger's own rule (protocol checkReadingPlausible), so the gateway quarantines exactly
+ * what the ledger will record as quarantined. `attested`: the reading was made by this gateway
+ * for a legacy (DLMS) meter, so the gateway-attested flag is expected.
+ */
 export function checkPlausible(reading: IntervalReading, meter: MeterLimits, attested = false): PlausibilityVerdict {
-  // Wh <= W x s / 3600, in integers: every operand stays below 2^53.
-  const bound = meter.ratedPowerW * reading.intervalLength;
-  for (const [field, wh] of [['exportedWh', reading.exportedWh], ['importedWh', reading.importedWh]] as const) {
-    if (meter.ratedPowerW > 0 && wh * 3600 > bound) {
-      return { reason: RejectReason.IMPLAUSIBLE_ENERGY, detail: `seq ${reading.seq}: ${field} ${wh} Wh exceeds ${meter.ratedPowerW} W x ${reading.intervalLength} s` };
-    }
-  }
-  const expected = meter.role === 'producer' ? meter.productionMethod : NO_PRODUCTION_METHOD;
-  if (reading.productionMethod !== expected) {
-    return { reason: RejectReason.WRONG_METHOD, detail: `seq ${reading.seq}: production method ${reading.productionMethod}, registered ${expected}` };
-  }
-  if (((reading.flags & ReadingFlag.GATEWAY_ATTESTED) !== 0) !== attested) {
-    const detail = attested ? 'a gateway-made reading must carry the gateway-attested flag' : 'the gateway-attested flag is set by the gateway only';
-    return { reason: RejectReason.BAD_FLAGS, detail: `seq ${reading.seq}: ${detail}` };
-  }
-  return undefined;
+  const verdict = checkReadingPlausible(reading, { ...meter, attested });
+  return verdict === undefined ? undefined : { reason: REASONS[verdict.reason], detail: verdict.detail };
 }

@@ -23,6 +23,11 @@ export const RejectReason = Object.freeze({
   /** Not registered on the ledger for this intermediary (yet). */
   UNKNOWN_METER: 'unknown_meter',
   BAD_SIGNATURE: 'bad_signature',
+  /**
+   * A reading made by this gateway for a meter not registered as attested by it, or a meter's
+   * own reading for a gateway-attested (legacy) meter, which has no key of its own.
+   */
+  ATTESTATION_MISMATCH: 'attestation_mismatch',
   /** Exactly a reading already journaled: dropped, acknowledged again. */
   DUPLICATE: 'duplicate',
   /**
@@ -37,7 +42,10 @@ export const RejectReason = Object.freeze({
   /** The predecessor has not arrived: refused until the meter resends in order. */
   CHAIN_GAP: 'chain_gap',
   FUTURE_INTERVAL: 'future_interval',
-  /** Energy above rated power x interval. Quarantined: journaled and acknowledged, never forwarded. */
+  /**
+   * Energy above rated power x interval. Quarantined: journaled, acknowledged and forwarded; the
+   * ledger records it as quarantined (the meter's chain advances, no energy is credited).
+   */
   IMPLAUSIBLE_ENERGY: 'implausible_energy',
   /** Production method other than the registered one. Quarantined. */
   WRONG_METHOD: 'wrong_method',

@@ -3,11 +3,14 @@
  * register-meter): public key, role, production method, rated power, and the ledger's view of
  * each chain (last sequence number and reading hash). Replaced wholesale on every sync.
  */
-import { fromHex, isMeterId, meterIdFromPublicKey, MeterRole, NO_PRODUCTION_METHOD, productionMethodByCode, productionMethodByName } from '@wattledger/protocol';
+import { fromHex, isMeterId, isPartyId, meterIdFromPublicKey, partyIdFromPublicKey, MeterRole, NO_PRODUCTION_METHOD, productionMethodByCode, productionMethodByName } from '@wattledger/protocol';
 
 export interface MeterRecord {
   readonly id: string;
+  /** The key its readings verify under: the meter's own, or for a gateway-attested meter the attesting gateway's. */
   readonly publicKey: Uint8Array;
+  /** A legacy (DLMS) meter whose readings gateway `attestedBy` makes and signs; its id derives from no key. */
+  readonly attestedBy?: string | undefined;
   readonly role: MeterRole;
   readonly intermediary: string;
   readonly productionMethod: number;
@@ -42,7 +45,10 @@ function parseMeter(entry: unknown): MeterRecord | string {
   const keyHex = field(e, 'publicKey');
   if (typeof keyHex !== 'string' || !/^[0-9a-fA-F]{64}$/.test(keyHex)) return `meter ${id}: publicKey must be 64 hex digits`;
   const publicKey = fromHex(keyHex);
-  if (meterIdFromPublicKey(publicKey) !== id) return `meter ${id}: id is not derived from its publicKey`;
+  const attestedBy = field(e, 'attestedBy') ?? undefined;
+  if (attestedBy !== undefined && !isPartyId(attestedBy)) return `meter ${id}: attestedBy must be a party id (16 hex digits)`;
+  if (attestedBy !== undefined && partyIdFromPublicKey(publicKey) !== attestedBy) return `meter ${id}: publicKey is not the key of its attesting gateway ${attestedBy}`;
+  if (attestedBy === undefined && meterIdFromPublicKey(publicKey) !== id) return `meter ${id}: id is not derived from its publicKey`;
   const role = field(e, 'role');
   if (role !== MeterRole.PRODUCER && role !== MeterRole.CONSUMER) return `meter ${id}: role must be producer or consumer`;
   const productionMethod = parseMethod(field(e, 'productionMethod'));
@@ -57,6 +63,7 @@ function parseMeter(entry: unknown): MeterRecord | string {
   return {
     id,
     publicKey,
+    attestedBy,
     role,
     intermediary,
     productionMethod,

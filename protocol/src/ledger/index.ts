@@ -6,3 +6,4 @@ export * from './reading-bodies.js';
 export * from './market-bodies.js';
 export * from './settlement-bodies.js';
 export * from './ledger-tx.js';
+export * from './reading-plausibility.js';
