@@ -115,7 +115,10 @@ t.test('replayed and out-of-order transactions', async (t) => {
   expectRejected(t, 'a meter that was never registered', w.issue(unregistered, T3, 10), RejectCode.UNKNOWN_METER);
   const tiny = w.meter('tiny', MeterRole.PRODUCER, Aa, Da, SOLAR, 1000);
   t.equal(f.apply([w.registerMeter(tiny)]).outcomes[0]!.status, 'applied');
-  expectRejected(t, 'energy above rated power x interval (1 kW x 30 min = 500 Wh)', w.issue(tiny, T3, 501), RejectCode.IMPLAUSIBLE_ENERGY);
+  // Energy above rated power x interval (1 kW x 30 min = 500 Wh) is quarantined, not rejected (test/quarantine.test.ts).
+  const implausible = f.apply([w.issue(tiny, T3, 501)]).outcomes[0]!;
+  t.equal(implausible.status, 'applied', 'an implausible reading keeps the chain');
+  t.match(implausible.events, [{ kind: 'quarantined', meterId: tiny.id, reason: 'IMPLAUSIBLE_ENERGY' }], 'and is recorded as quarantined');
 });
 
 t.test('decoding never throws on garbage, truncation or one byte at a time', async (t) => {

@@ -2,7 +2,7 @@
  * Assembles, signs and returns the certificate application for a consumer and a period from
  * a node's store (see claim.ts for what it contains and why).
  */
-import { createSign1, decodeSignedReadings, decodeTx, fromHex, isRenewable, MeterRole, parseLedgerTx, partyIdFromPublicKey, toHex, TxType, type Signer } from '@wattledger/protocol';
+import { checkReadingPlausible, createSign1, decodeSignedReadings, decodeTx, fromHex, isRenewable, MeterRole, parseLedgerTx, partyIdFromPublicKey, toHex, TxType, type Signer } from '@wattledger/protocol';
 import { decodeEvent, type AllocateEvent, type UnmatchedEvent } from '../core/events.js';
 import type { Genesis } from '../core/genesis.js';
 import type { ChainHead } from '../core/machine.js';
@@ -75,6 +75,14 @@ export function buildCertificate(source: CertificateSource, consumer: string, pe
     const at = store.registration(subject);
     if (at !== undefined) addTx(at.height, at.index);
   };
+  const attestations = new Map<string, string>();
+  /** A meter whose readings are in the evidence, gateway-attested: its attestor's registration too (the key they verify under). */
+  const addAttestor = (meterId: string): void => {
+    const attestedBy = state.meters.get(meterId)?.attestedBy;
+    if (attestedBy === undefined || attestations.has(meterId)) return;
+    attestations.set(meterId, attestedBy);
+    addRegistration(attestedBy);
+  };
 
   const events: EvidenceItem[] = [];
   const allocations: AllocateEvent[] = [];
@@ -90,17 +98,23 @@ export function buildCertificate(source: CertificateSource, consumer: string, pe
     if (source === undefined) throw new Error(`source transaction of asset ${event.assetId} is missing`);
     addTx(source.height, source.index);
     addRegistration(event.meterId);
+    addAttestor(event.meterId);
   }
 
   let usageWh = 0;
   const consumerMeters = [...state.meters.values()].filter((m) => m.owner === consumer && m.role === MeterRole.CONSUMER).sort((a, b) => (a.id < b.id ? -1 : 1));
   for (const meter of consumerMeters) {
     addRegistration(meter.id);
+    const limits = { role: meter.role, productionMethod: meter.productionMethod, ratedPowerW: meter.ratedPowerW, attested: meter.attestedBy !== undefined };
     for (const at of store.meterTxs(meter.id, periodStart, periodEnd)) {
       addTx(at.height, at.index);
+      addAttestor(meter.id);
       const ledger = parseLedgerTx(decodeTx(store.txAt(at.height, at.index)!.bytes));
       if (ledger.type !== TxType.RECORD_USAGE) continue;
-      for (const r of decodeSignedReadings(ledger.body.readings).readings) if (r.intervalStart >= periodStart && r.intervalStart < periodEnd) usageWh += r.importedWh;
+      for (const r of decodeSignedReadings(ledger.body.readings).readings) {
+        // A quarantined reading is on the ledger (it keeps the chain) but records no usage.
+        if (r.intervalStart >= periodStart && r.intervalStart < periodEnd && checkReadingPlausible(r, limits) === undefined) usageWh += r.importedWh;
+      }
     }
   }
   addRegistration(intermediary);
@@ -117,5 +131,6 @@ export function buildCertificate(source: CertificateSource, consumer: string, pe
   };
   const signed = createSign1({ payload: encodeClaim(claim), signer, kid: fromHex(intermediary) });
   const txs = [...txEvidence.values()].sort((a, b) => a.height - b.height || a.index - b.index);
-  return { format: CERTIFICATE_FORMAT, claim: { ...claim, renewablePercent: renewablePercent(claim.renewableWh, claim.usageWh) }, signed: toHex(signed), evidence: { events, txs } };
+  const attested = [...attestations].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([meterId, attestedBy]) => ({ meterId, attestedBy }));
+  return { format: CERTIFICATE_FORMAT, claim: { ...claim, renewablePercent: renewablePercent(claim.renewableWh, claim.usageWh) }, signed: toHex(signed), evidence: { events, txs }, attestations: attested };
 }

@@ -17,10 +17,15 @@ export function renderCertificateHtml(app: CertificateApplication): string {
   const c = app.claim;
   const methodRows = c.byMethod.map((m) => `<tr><td>${esc(name(m.method))}</td><td>${isRenewable(m.method) ? 'renewable' : 'non-renewable'}</td><td class="n">${kWh(m.wh)}</td><td class="n">${c.usageWh === 0 ? '-' : ((100 * m.wh) / c.usageWh).toFixed(2)} %</td></tr>`).join('');
   const unmatched = c.usageWh - c.matchedWh;
+  const attestedBy = new Map((app.attestations ?? []).map((a) => [a.meterId, a.attestedBy] as const));
+  const meterCell = (meterId: string): string => {
+    const gateway = attestedBy.get(meterId);
+    return `<code>${esc(meterId)}</code>${gateway === undefined ? '' : ` (legacy meter, attested by gateway <code>${esc(gateway)}</code>)`}`;
+  };
   const rows: string[] = [];
   for (const item of app.evidence.events.slice(0, MAX_ROWS)) {
     const e = decodeEvent(fromHex(item.bytes));
-    if (e?.kind === 'allocate') rows.push(`<tr><td>${esc(utc(e.usageInterval))}</td><td>${esc(name(e.method))}</td><td class="n">${kWh(e.wh)}</td><td><code>${esc(e.meterId)}</code></td><td>${esc(utc(e.productionInterval))}</td><td><code>${esc(e.root.slice(0, 16))}…</code></td><td>${e.lender === null ? 'own pool' : `via <code>${esc(e.lender)}</code>`}</td><td class="n">${item.height}</td></tr>`);
+    if (e?.kind === 'allocate') rows.push(`<tr><td>${esc(utc(e.usageInterval))}</td><td>${esc(name(e.method))}</td><td class="n">${kWh(e.wh)}</td><td>${meterCell(e.meterId)}</td><td>${esc(utc(e.productionInterval))}</td><td><code>${esc(e.root.slice(0, 16))}…</code></td><td>${e.lender === null ? 'own pool' : `via <code>${esc(e.lender)}</code>`}</td><td class="n">${item.height}</td></tr>`);
     else if (e?.kind === 'unmatched') rows.push(`<tr class="u"><td>${esc(utc(e.usageInterval))}</td><td>unmatched (${esc(e.reason)})</td><td class="n">${kWh(e.wh)}</td><td colspan="4"></td><td class="n">${item.height}</td></tr>`);
   }
   const more = app.evidence.events.length > MAX_ROWS ? `<p>${app.evidence.events.length - MAX_ROWS} more entries are in the JSON evidence.</p>` : '';
@@ -39,7 +44,7 @@ export function renderCertificateHtml(app: CertificateApplication): string {
 <h2>Allocated energy and its origin</h2>
 <table><tr><th>Usage interval</th><th>Method</th><th class="n">kWh</th><th>Producer meter</th><th>Produced</th><th>Source reading</th><th>Route</th><th class="n">Block</th></tr>${rows.join('')}</table>
 ${more}
-<p>Every row is proven by a Merkle inclusion proof against the ledger's block headers, and every Wh traces to a producer reading signed by its meter. Check the JSON form offline with <code>ledger-node verify-certificate FILE --headers HEADERS</code>.</p>
+<p>Every row is proven by a Merkle inclusion proof against the ledger's block headers, and every Wh traces to a producer reading signed by its meter (or, for a legacy meter, by the gateway that attests it, as named). Check the JSON form offline with <code>ledger-node verify-certificate FILE --headers HEADERS</code>.</p>
 </body></html>
 `;
 }

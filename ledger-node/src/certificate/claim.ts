@@ -48,6 +48,12 @@ export interface CertificateApplication {
   /** COSE_Sign1 over the CBOR claim, hex. */
   readonly signed: string;
   readonly evidence: { readonly events: readonly EvidenceItem[]; readonly txs: readonly EvidenceItem[] };
+  /**
+   * Meters of the lineage whose readings were not signed by the meter itself but attested by a
+   * gateway (legacy DLMS meters), each with that gateway's party id, by meter id. The verifier
+   * checks this list against the proven register-meter transactions.
+   */
+  readonly attestations: ReadonlyArray<{ readonly meterId: string; readonly attestedBy: string }>;
 }
 
 export interface HeadersExport {

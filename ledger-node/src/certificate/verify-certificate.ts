@@ -6,15 +6,18 @@
  *  2. every evidence transaction and event is in its block (RFC 6962 proofs against the
  *     transactions and events roots; a transaction leaf also proves it was applied);
  *  3. keys come from the genesis or from proven register-party / register-meter transactions;
- *     the claim is signed by the intermediary; every meter reading verifies under its meter key;
+ *     the claim is signed by the intermediary; every meter reading verifies under its meter key,
+ *     or for a gateway-attested meter under its attesting gateway's key, and the certificate's
+ *     `attestations` list says exactly which meters were attested and by whom;
  *  4. every allocated Wh is a range of a signed producer reading of the stated method and
  *     interval, no range is claimed twice, and no usage interval gets more than was used;
  *  5. usage is the sum of the consumer's own signed readings (chained, none left out between
- *     two disclosed ones), and the totals and share in the claim add up.
+ *     two disclosed ones; quarantined ones, which the ledger records without usage, excluded),
+ *     and the totals and share in the claim add up.
  * Pure: the Ed25519 verifier is passed in.
  */
 import {
-  decodeSign1, decodeSignedReadings, decodeTx, fromHex, isRenewable, MeterRole, parseLedgerTx, partyIdFromPublicKey, readingHash, toHex, TxType, txId, verifySign1, verifySignedReadings,
+  checkReadingPlausible, decodeSign1, decodeSignedReadings, decodeTx, fromHex, isRenewable, MeterRole, parseLedgerTx, partyIdFromPublicKey, readingHash, toHex, TxType, txId, verifySign1, verifySignedReadings,
   type IntervalReading, type Verifier,
 } from '@wattledger/protocol';
 import { assetIdOf } from '../core/asset-id.js';
@@ -31,7 +34,14 @@ export interface CertificateCheck {
   readonly renewablePercent: number | undefined;
 }
 
-interface MeterKey { readonly publicKey: Uint8Array; readonly role: string; readonly owner: string; readonly method: number }
+interface MeterKey {
+  readonly publicKey: Uint8Array | undefined;
+  readonly attestedBy: string | undefined;
+  readonly role: MeterRole;
+  readonly owner: string;
+  readonly method: number;
+  readonly ratedPowerW: number;
+}
 
 class Failure extends Error {}
 
@@ -111,7 +121,10 @@ function check(certificate: unknown, headersExport: unknown, verifier: Verifier,
     }
     const ledger = parseLedgerTx(decodeTx(bytes));
     if (ledger.type === TxType.REGISTER_PARTY) partyKeys.set(ledger.body.id, ledger.body.publicKey);
-    else if (ledger.type === TxType.REGISTER_METER) meters.set(ledger.body.meterId, { publicKey: ledger.body.publicKey, role: ledger.body.role, owner: ledger.body.owner, method: ledger.body.productionMethod });
+    else if (ledger.type === TxType.REGISTER_METER) {
+      const b = ledger.body;
+      meters.set(b.meterId, { publicKey: b.publicKey, attestedBy: b.attestedBy, role: b.role, owner: b.owner, method: b.productionMethod, ratedPowerW: b.ratedPowerW });
+    }
     else if (ledger.type === TxType.ISSUE_ASSET) producerTxs.push(ledger.body.readings);
     else if (ledger.type === TxType.RECORD_USAGE) usageTxs.push(ledger.body.readings);
   }
@@ -134,12 +147,26 @@ function check(certificate: unknown, headersExport: unknown, verifier: Verifier,
       return [];
     }
     try {
-      verifySignedReadings(signed, meter.publicKey, verifier);
+      if (meter.attestedBy === undefined) verifySignedReadings(signed, meter.publicKey!, verifier);
+      else {
+        const gatewayKey = partyKeys.get(meter.attestedBy);
+        if (gatewayKey === undefined) {
+          errors.push(`no proven key for gateway ${meter.attestedBy}, which attests meter ${signed.meterId}`);
+          return [];
+        }
+        verifySign1(signed.sign1, gatewayKey, verifier);
+      }
     } catch {
-      errors.push(`readings of meter ${signed.meterId} do not verify under its registered key`);
+      errors.push(`readings of meter ${signed.meterId} do not verify under its registered key${meter.attestedBy === undefined ? '' : ` (gateway ${meter.attestedBy}'s)`}`);
       return [];
     }
+    usedMeters.add(signed.meterId);
     return signed.readings;
+  };
+  const usedMeters = new Set<string>();
+  const plausible = (r: IntervalReading): boolean => {
+    const m = meters.get(r.meterId)!;
+    return checkReadingPlausible(r, { role: m.role, productionMethod: m.method, ratedPowerW: m.ratedPowerW, attested: m.attestedBy !== undefined }) === undefined;
   };
   const producerReadings = new Map<string, IntervalReading>();
   for (const raw of producerTxs) for (const r of signedReadings(raw, MeterRole.PRODUCER)) producerReadings.set(toHex(readingHash(r)), r);
@@ -162,7 +189,7 @@ function check(certificate: unknown, headersExport: unknown, verifier: Verifier,
     const readings = [...bySeq.values()].sort((a, b) => a.seq - b.seq);
     readings.forEach((r, i) => {
       if (i > 0 && toHex(r.prevHash) !== toHex(readingHash(readings[i - 1]!))) errors.push(`usage readings of meter ${meterId} have a gap before seq ${r.seq}`);
-      if (r.intervalStart < claim.periodStart || r.intervalStart >= claim.periodEnd) return;
+      if (r.intervalStart < claim.periodStart || r.intervalStart >= claim.periodEnd || !plausible(r)) return;
       usageWh += r.importedWh;
       usageByInterval.set(r.intervalStart, (usageByInterval.get(r.intervalStart) ?? 0) + r.importedWh);
     });
@@ -211,6 +238,12 @@ function check(certificate: unknown, headersExport: unknown, verifier: Verifier,
   }
   for (const [interval, wh] of claimedByInterval) {
     if (wh > (usageByInterval.get(interval) ?? 0)) errors.push(`interval ${interval}: ${wh} Wh allocated but the consumer's signed readings show ${usageByInterval.get(interval) ?? 0} Wh`);
+  }
+
+  const attested = [...usedMeters].filter((id) => meters.get(id)?.attestedBy !== undefined).sort().map((id) => `${id}:${meters.get(id)!.attestedBy!}`);
+  const listed = Array.isArray(cert['attestations']) ? (cert['attestations'] as Array<Record<string, unknown>>).map((a) => `${String(a['meterId'])}:${String(a['attestedBy'])}`) : [];
+  if (JSON.stringify(listed) !== JSON.stringify(attested)) {
+    errors.push(`the attestations listed (${listed.join(', ') || 'none'}) are not the gateway-attested meters of the lineage (${attested.join(', ') || 'none'})`);
   }
 
   const methods = [...byMethod].sort((a, b) => a[0] - b[0]);

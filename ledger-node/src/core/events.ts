@@ -62,7 +62,21 @@ export interface ExpireEvent {
   readonly wh: number;
 }
 
-export type LedgerEvent = AllocateEvent | UnmatchedEvent | BorrowEvent | TransferEvent | ExpireEvent;
+/**
+ * An authentic, chained reading that fails plausibility (protocol checkReadingPlausible, the
+ * gateway's rule too): it advances the meter's chain but issues no asset and records no usage.
+ */
+export interface QuarantinedEvent {
+  readonly kind: 'quarantined';
+  readonly meterId: string;
+  readonly seq: number;
+  readonly intervalStart: number;
+  readonly readingHash: string;
+  /** IMPLAUSIBLE_ENERGY, METHOD_MISMATCH or BAD_FLAGS. */
+  readonly reason: string;
+}
+
+export type LedgerEvent = AllocateEvent | UnmatchedEvent | BorrowEvent | TransferEvent | ExpireEvent | QuarantinedEvent;
 
 /** Field order of each event kind on the wire (after the kind itself). */
 export const EVENT_FIELDS = Object.freeze({
@@ -71,9 +85,10 @@ export const EVENT_FIELDS = Object.freeze({
   borrow: ['borrower', 'lender', 'consumer', 'method', 'wh', 'closeInterval'],
   transfer: ['assetId', 'root', 'offset', 'wh', 'from', 'to', 'reason'],
   expire: ['assetId', 'owner', 'wh'],
+  quarantined: ['meterId', 'seq', 'intervalStart', 'readingHash', 'reason'],
 } as const satisfies { [K in LedgerEvent['kind']]: ReadonlyArray<Exclude<keyof Extract<LedgerEvent, { kind: K }>, 'kind'>> });
 
-const NUMERIC_FIELDS: ReadonlySet<string> = new Set(['closeInterval', 'usageInterval', 'offset', 'wh', 'method', 'productionInterval']);
+const NUMERIC_FIELDS: ReadonlySet<string> = new Set(['closeInterval', 'usageInterval', 'offset', 'wh', 'method', 'productionInterval', 'seq', 'intervalStart']);
 
 const nullable = (w: CborWriter, v: string | null): CborWriter => (v === null ? w.null() : w.text(v));
 

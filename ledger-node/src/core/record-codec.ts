@@ -48,8 +48,15 @@ const codecs: { [K in RecordKind]: Codec<RecordTypes[K]> } = {
     decode: (f) => ({ id: s(f[0]), role: f[1] as PartyRole, publicKey: f[2] as Uint8Array, region: s(f[3]), name: s(f[4]), intermediary: (f[5] ?? undefined) as string | undefined, height: u(f[6]) }),
   },
   meter: {
-    encode: (m, w) => w.array(9).text(m.id).bytes(m.publicKey).text(m.role).text(m.owner).text(m.intermediary).uint(m.productionMethod).uint(m.ratedPowerW).uint(seq(m.lastSeq)).text(m.lastReadingHash),
-    decode: (f) => ({ id: s(f[0]), publicKey: f[1] as Uint8Array, role: f[2] as MeterRole, owner: s(f[3]), intermediary: s(f[4]), productionMethod: u(f[5]), ratedPowerW: u(f[6]), lastSeq: u(f[7]) - 1, lastReadingHash: s(f[8]) }),
+    // A gateway-attested meter has a tenth field; others keep their nine (unchanged bytes and state roots).
+    encode: (m, w) => {
+      w.array(m.attestedBy === undefined ? 9 : 10).text(m.id).bytes(m.publicKey).text(m.role).text(m.owner).text(m.intermediary).uint(m.productionMethod).uint(m.ratedPowerW).uint(seq(m.lastSeq)).text(m.lastReadingHash);
+      if (m.attestedBy !== undefined) w.text(m.attestedBy);
+    },
+    decode: (f) => ({
+      id: s(f[0]), publicKey: f[1] as Uint8Array, role: f[2] as MeterRole, owner: s(f[3]), intermediary: s(f[4]), productionMethod: u(f[5]), ratedPowerW: u(f[6]), lastSeq: u(f[7]) - 1, lastReadingHash: s(f[8]),
+      ...(f.length > 9 ? { attestedBy: s(f[9]) } : {}),
+    }),
   },
   asset: {
     encode: (a, w) => {

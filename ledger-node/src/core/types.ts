@@ -17,7 +17,10 @@ export interface Party {
 
 export interface Meter {
   readonly id: string;
+  /** The key its readings verify under: its own, or for a gateway-attested meter the attesting gateway's (copied at registration). */
   readonly publicKey: Uint8Array;
+  /** Gateway-attested (legacy, DLMS) meter: the party that makes and signs its readings. */
+  readonly attestedBy?: string | undefined;
   readonly role: MeterRole;
   readonly owner: string;
   readonly intermediary: string;

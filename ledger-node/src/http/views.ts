@@ -12,7 +12,8 @@ export function partyView(p: Party) {
 
 export function meterView(m: Meter) {
   return {
-    id: m.id, publicKey: toHex(m.publicKey), role: m.role, owner: m.owner, intermediary: m.intermediary,
+    // For a gateway-attested meter, publicKey is its attesting gateway's key (what its readings verify under).
+    id: m.id, publicKey: toHex(m.publicKey), attestedBy: m.attestedBy ?? null, role: m.role, owner: m.owner, intermediary: m.intermediary,
     productionMethod: m.productionMethod, productionMethodName: methodName(m.productionMethod), ratedPowerW: m.ratedPowerW,
     lastSeq: m.lastSeq, lastReadingHash: m.lastReadingHash === '' ? null : m.lastReadingHash,
   };

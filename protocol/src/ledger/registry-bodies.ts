@@ -48,8 +48,16 @@ export function registerPartyBody(party: Omit<RegisterPartyBody, 'id'> & { id?: 
 }
 
 export interface RegisterMeterBody {
+  /** 16 hex digits: derived from publicKey, or for a gateway-attested meter chosen by its intermediary. */
   readonly meterId: string;
-  readonly publicKey: Uint8Array;
+  /** The meter's own Ed25519 key; absent for a gateway-attested meter. */
+  readonly publicKey?: Uint8Array | undefined;
+  /**
+   * A legacy meter that cannot sign (DLMS bridge): the gateway party, of the same intermediary,
+   * that reads it and signs its readings (flagged GATEWAY_ATTESTED). Exactly one of publicKey
+   * and attestedBy is given.
+   */
+  readonly attestedBy?: PartyId | undefined;
   readonly role: MeterRole;
   /** The provider (producer meter) or consumer (consumer meter) that owns the meter. */
   readonly owner: PartyId;
@@ -61,34 +69,35 @@ export interface RegisterMeterBody {
 }
 
 export function parseRegisterMeter(body: TxBody): RegisterMeterBody {
-  const r: BodyReader = new BodyReader(body, 'register-meter', ['meterId', 'publicKey', 'role', 'owner', 'intermediary', 'productionMethod', 'ratedPowerW']);
-  const publicKey = r.bytes('publicKey', ED25519_PUBLIC_KEY_BYTES);
+  const r: BodyReader = new BodyReader(body, 'register-meter', ['meterId', 'publicKey', 'attestedBy', 'role', 'owner', 'intermediary', 'productionMethod', 'ratedPowerW']);
+  const attestedBy = r.has('attestedBy') ? r.partyId('attestedBy') : undefined;
+  if (attestedBy !== undefined && r.has('publicKey')) r.fail('publicKey', 'a gateway-attested meter has no key of its own (its readings verify under the attesting gateway\'s key)');
+  const publicKey = attestedBy === undefined ? r.bytes('publicKey', ED25519_PUBLIC_KEY_BYTES) : undefined;
   const meterId = r.text('meterId', 16);
   if (!isMeterId(meterId)) r.fail('meterId', '16 lower-case hex digits expected');
-  if (meterId !== meterIdFromPublicKey(publicKey)) r.fail('meterId', `must be derived from publicKey (${meterIdFromPublicKey(publicKey)})`);
+  if (publicKey !== undefined && meterId !== meterIdFromPublicKey(publicKey)) r.fail('meterId', `must be derived from publicKey (${meterIdFromPublicKey(publicKey)})`);
   const role = r.oneOf<MeterRole>('role', METER_ROLES);
   const productionMethod = r.uint('productionMethod', 0xff);
   if (role === MeterRole.PRODUCER && productionMethodByCode(productionMethod) === undefined) r.fail('productionMethod', 'a producer meter needs a production method code 1..11');
   if (role === MeterRole.CONSUMER && productionMethod !== NO_PRODUCTION_METHOD) r.fail('productionMethod', 'a consumer meter has production method 0');
-  return {
+  const common = {
     meterId,
-    publicKey,
     role,
     owner: r.partyId('owner'),
     intermediary: r.partyId('intermediary'),
     productionMethod,
     ratedPowerW: r.uint('ratedPowerW'),
   };
+  return attestedBy === undefined ? { ...common, publicKey } : { ...common, attestedBy };
 }
 
+/** A meter with its own key (meterId defaults to the one derived from it), or a gateway-attested one (attestedBy and meterId, no key). */
 export function registerMeterBody(meter: Omit<RegisterMeterBody, 'meterId'> & { meterId?: string }): TxBody {
-  return checkBuiltBody({
-    meterId: meter.meterId ?? meterIdFromPublicKey(meter.publicKey),
-    publicKey: meter.publicKey,
-    role: meter.role,
-    owner: meter.owner,
-    intermediary: meter.intermediary,
-    productionMethod: meter.productionMethod,
-    ratedPowerW: meter.ratedPowerW,
-  }, parseRegisterMeter);
+  if (meter.publicKey === undefined && meter.meterId === undefined) throw new TypeError('register-meter: a gateway-attested meter needs an explicit meterId');
+  // Field order as before attestedBy existed, so a meter with a key gives the same bytes (and tx id).
+  const body: TxBody = { meterId: meter.meterId ?? meterIdFromPublicKey(meter.publicKey!) };
+  if (meter.publicKey !== undefined) body['publicKey'] = meter.publicKey;
+  if (meter.attestedBy !== undefined) body['attestedBy'] = meter.attestedBy;
+  Object.assign(body, { role: meter.role, owner: meter.owner, intermediary: meter.intermediary, productionMethod: meter.productionMethod, ratedPowerW: meter.ratedPowerW });
+  return checkBuiltBody(body, parseRegisterMeter);
 }

@@ -1,10 +1,19 @@
 /**
- * issue-asset and record-usage: the meter's own signature over its reading(s) is checked
- * against the registry, then the hash chain and sequence (DESIGN §4), then plausibility.
- * A batch is all or nothing. A producer reading becomes one root asset owned by the meter's
- * intermediary; a consumer reading becomes usage pending for the next close-interval.
+ * issue-asset and record-usage: the reading signature is checked against the registry (the
+ * meter's own key, or for a gateway-attested meter its attesting gateway's key), then the hash
+ * chain and sequence (DESIGN §4). A batch is all or nothing. A producer reading becomes one
+ * root asset owned by the meter's intermediary; a consumer reading becomes usage pending for
+ * the next close-interval.
+ *
+ * Plausibility (protocol checkReadingPlausible, the gateway's rule too) quarantines instead of
+ * rejecting: an authentic, chained reading that is implausible still advances the meter's
+ * chain (its next reading would otherwise be CHAIN_BROKEN forever) but proves no energy; a
+ * `quarantined` event says why. Readings flagged TAMPER likewise keep the chain and issue nothing.
  */
-import { BadSignatureError, encodeReading, equalBytes, fromHex, MeterRole, ProtocolError, ReadingFlag, toHex, verifySignedReadings, type IntervalReading, type SignedReadings } from '@wattledger/protocol';
+import {
+  BadSignatureError, checkReadingPlausible, encodeReading, equalBytes, fromHex, MeterRole, ProtocolError, ReadingFlag, toHex, verifySign1, verifySignedReadings,
+  type IntervalReading, type QuarantineVerdict, type SignedReadings,
+} from '@wattledger/protocol';
 import type { HandlerInput } from '../context.js';
 import { hashes } from '../hashes.js';
 import { reject, RejectCode } from '../rejection.js';
@@ -15,6 +24,25 @@ import { AssetStatus, newAsset, type Meter } from '../types.js';
 interface CheckedReading {
   readonly reading: IntervalReading;
   readonly hash: string;
+  readonly quarantine: QuarantineVerdict | undefined;
+}
+
+function verifyReadingSignature(meter: Meter, signed: SignedReadings, input: HandlerInput): void {
+  try {
+    // An attested meter's id derives from no key: only the attestor's signature is checked.
+    if (meter.attestedBy !== undefined) verifySign1(signed.sign1, meter.publicKey, input.ctx.verifier);
+    else verifySignedReadings(signed, meter.publicKey, input.ctx.verifier);
+  } catch (cause) {
+    if (cause instanceof BadSignatureError) {
+      if (meter.attestedBy !== undefined) reject(RejectCode.BAD_SIGNATURE, `meter ${meter.id} is gateway-attested: its readings must be signed by gateway ${meter.attestedBy}`);
+      const claimsAttested = signed.readings.some((r) => (r.flags & ReadingFlag.GATEWAY_ATTESTED) !== 0);
+      reject(RejectCode.BAD_SIGNATURE, claimsAttested
+        ? `meter ${meter.id} is not gateway-attested: its readings must be signed by the meter's own registered key`
+        : `meter ${meter.id}: the reading signature does not verify under the registered key`);
+    }
+    if (cause instanceof ProtocolError) reject(RejectCode.BAD_READING, cause.message);
+    throw cause;
+  }
 }
 
 function checkReadings(state: LedgerState, signed: SignedReadings, role: MeterRole, input: HandlerInput): { meter: Meter; checked: CheckedReading[] } {
@@ -22,13 +50,8 @@ function checkReadings(state: LedgerState, signed: SignedReadings, role: MeterRo
   if (meter === undefined) reject(RejectCode.UNKNOWN_METER, `meter ${signed.meterId} is not registered`);
   if (meter.role !== role) reject(RejectCode.WRONG_ROLE, `meter ${meter.id} is a ${meter.role} meter; ${role === MeterRole.PRODUCER ? 'issue-asset' : 'record-usage'} needs a ${role} meter`);
   if (state.actsFor(input.signer) !== meter.intermediary) reject(RejectCode.UNAUTHORIZED, `only intermediary ${meter.intermediary} or its gateways may submit readings of meter ${meter.id}`);
-  try {
-    verifySignedReadings(signed, meter.publicKey, input.ctx.verifier);
-  } catch (cause) {
-    if (cause instanceof BadSignatureError) reject(RejectCode.BAD_SIGNATURE, `meter ${meter.id}: the reading signature does not verify under the registered key`);
-    if (cause instanceof ProtocolError) reject(RejectCode.BAD_READING, cause.message);
-    throw cause;
-  }
+  verifyReadingSignature(meter, signed, input);
+  const limits = { role, productionMethod: meter.productionMethod, ratedPowerW: meter.ratedPowerW, attested: meter.attestedBy !== undefined };
   const intervalS = state.genesis.intervalS;
   let lastSeq = meter.lastSeq;
   let lastHash = meter.lastReadingHash;
@@ -39,18 +62,21 @@ function checkReadings(state: LedgerState, signed: SignedReadings, role: MeterRo
     if (reading.intervalLength !== intervalS) reject(RejectCode.INTERVAL_MISMATCH, `${where}: interval of ${reading.intervalLength} s, the ledger uses ${intervalS} s`);
     if (reading.seq <= lastSeq) reject(RejectCode.REPLAYED_READING, `${where}: sequence number not above the last accepted (${lastSeq})`);
     if (lastHash !== '' && !equalBytes(reading.prevHash, fromHex(lastHash))) reject(RejectCode.CHAIN_BROKEN, `${where}: previous-reading hash does not match the last accepted reading`);
-    if (role === MeterRole.PRODUCER && reading.productionMethod !== meter.productionMethod) reject(RejectCode.METHOD_MISMATCH, `${where}: production method ${reading.productionMethod}, registered ${meter.productionMethod}`);
-    const wh = role === MeterRole.PRODUCER ? reading.exportedWh : reading.importedWh;
-    const boundWh = Math.floor((meter.ratedPowerW * reading.intervalLength) / 3600);
-    if (meter.ratedPowerW > 0 && wh > boundWh) reject(RejectCode.IMPLAUSIBLE_ENERGY, `${where}: ${wh} Wh exceeds rated power x interval (${boundWh} Wh)`);
     // readingHash of the protocol: SHA-256 of the reading's payload bytes.
     const hash = toHex(hashes.sha256(single ? signed.sign1.payload : encodeReading(reading)));
     if (state.assets.has(hash)) reject(RejectCode.REPLAYED_READING, `${where}: reading already issued`);
     lastSeq = reading.seq;
     lastHash = hash;
-    return { reading, hash };
+    return { reading, hash, quarantine: checkReadingPlausible(reading, limits) };
   });
   return { meter, checked };
+}
+
+/** True (and the event emitted) if the reading proves no energy. */
+function quarantined(meter: Meter, c: CheckedReading, input: HandlerInput): boolean {
+  if (c.quarantine === undefined) return false;
+  input.events.push({ kind: 'quarantined', meterId: meter.id, seq: c.reading.seq, intervalStart: c.reading.intervalStart, readingHash: c.hash, reason: c.quarantine.reason });
+  return true;
 }
 
 function advanceChain(state: LedgerState, meter: Meter, checked: readonly CheckedReading[]): void {
@@ -63,7 +89,9 @@ function advanceChain(state: LedgerState, meter: Meter, checked: readonly Checke
 export function issueAsset(state: LedgerState, signed: SignedReadings, input: HandlerInput): void {
   const { meter, checked } = checkReadings(state, signed, MeterRole.PRODUCER, input);
   advanceChain(state, meter, checked);
-  for (const { reading, hash } of checked) {
+  for (const c of checked) {
+    const { reading, hash } = c;
+    if (quarantined(meter, c, input)) continue;
     // A reading flagged as tampered keeps the chain intact but proves no energy.
     if (reading.exportedWh === 0 || (reading.flags & ReadingFlag.TAMPER) !== 0) continue;
     state.putAsset(newAsset({
@@ -77,7 +105,9 @@ export function issueAsset(state: LedgerState, signed: SignedReadings, input: Ha
 export function recordUsage(state: LedgerState, signed: SignedReadings, input: HandlerInput): void {
   const { meter, checked } = checkReadings(state, signed, MeterRole.CONSUMER, input);
   advanceChain(state, meter, checked);
-  for (const { reading } of checked) {
+  for (const c of checked) {
+    const { reading } = c;
+    if (quarantined(meter, c, input)) continue;
     if (reading.importedWh === 0) continue;
     const key = `${meter.intermediary}|${reading.intervalStart}|${meter.owner}`;
     const pending = state.usage.get(key);

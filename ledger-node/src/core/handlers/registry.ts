@@ -1,4 +1,10 @@
-/** register-party (consortium admin) and register-meter (the meter's intermediary or its gateway). */
+/**
+ * register-party (consortium admin) and register-meter (the meter's intermediary or its gateway).
+ * A gateway-attested meter (a legacy meter read over DLMS, which cannot sign) names its
+ * attestor instead of a key: a gateway of the same intermediary, or the intermediary itself.
+ * Its readings then verify under the attestor's key, copied into the meter record (party keys
+ * never change), and the meter id need not derive from any key.
+ */
 import { MeterRole, PartyRole, type RegisterMeterBody, type RegisterPartyBody } from '@wattledger/protocol';
 import type { HandlerInput } from '../context.js';
 import { reject, RejectCode } from '../rejection.js';
@@ -25,8 +31,18 @@ export function registerMeter(state: LedgerState, body: RegisterMeterBody, input
   if (owner === undefined) reject(RejectCode.UNKNOWN_PARTY, `meter owner ${body.owner} is not registered`);
   const allowed: readonly string[] = body.role === MeterRole.PRODUCER ? [PartyRole.PROVIDER, PartyRole.INTERMEDIARY] : [PartyRole.CONSUMER];
   if (!allowed.includes(owner.role)) reject(RejectCode.WRONG_ROLE, `a ${body.role} meter is owned by a ${allowed.join(' or ')}, not a ${owner.role}`);
+  let publicKey = body.publicKey;
+  if (body.attestedBy !== undefined) {
+    const attestor = state.parties.get(body.attestedBy);
+    if (attestor === undefined) reject(RejectCode.UNKNOWN_PARTY, `attesting gateway ${body.attestedBy} is not registered`);
+    if (attestor.role !== PartyRole.GATEWAY && attestor.role !== PartyRole.INTERMEDIARY) reject(RejectCode.WRONG_ROLE, `meter readings are attested by a gateway, not a ${attestor.role} (${attestor.id})`);
+    if (state.actsFor(attestor) !== body.intermediary) reject(RejectCode.UNAUTHORIZED, `gateway ${attestor.id} belongs to intermediary ${state.actsFor(attestor)}, not ${body.intermediary}: it cannot attest this meter`);
+    publicKey = attestor.publicKey;
+  }
+  if (publicKey === undefined) reject(RejectCode.BAD_TX, `meter ${body.meterId} needs a public key or an attesting gateway`);
   state.putMeter({
-    id: body.meterId, publicKey: body.publicKey, role: body.role, owner: body.owner, intermediary: body.intermediary,
+    id: body.meterId, publicKey, role: body.role, owner: body.owner, intermediary: body.intermediary,
     productionMethod: body.productionMethod, ratedPowerW: body.ratedPowerW, lastSeq: -1, lastReadingHash: '',
+    ...(body.attestedBy !== undefined ? { attestedBy: body.attestedBy } : {}),
   });
 }
