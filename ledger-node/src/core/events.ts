@@ -68,6 +68,8 @@ export interface ExpireEvent {
  */
 export interface QuarantinedEvent {
   readonly kind: 'quarantined';
+  /** The meter's intermediary (whose recent events list it). */
+  readonly intermediary: string;
   readonly meterId: string;
   readonly seq: number;
   readonly intervalStart: number;
@@ -85,7 +87,7 @@ export const EVENT_FIELDS = Object.freeze({
   borrow: ['borrower', 'lender', 'consumer', 'method', 'wh', 'closeInterval'],
   transfer: ['assetId', 'root', 'offset', 'wh', 'from', 'to', 'reason'],
   expire: ['assetId', 'owner', 'wh'],
-  quarantined: ['meterId', 'seq', 'intervalStart', 'readingHash', 'reason'],
+  quarantined: ['intermediary', 'meterId', 'seq', 'intervalStart', 'readingHash', 'reason'],
 } as const satisfies { [K in LedgerEvent['kind']]: ReadonlyArray<Exclude<keyof Extract<LedgerEvent, { kind: K }>, 'kind'>> });
 
 const NUMERIC_FIELDS: ReadonlySet<string> = new Set(['closeInterval', 'usageInterval', 'offset', 'wh', 'method', 'productionInterval', 'seq', 'intervalStart']);

@@ -64,15 +64,25 @@ function unpackLeaves(bytes: Uint8Array): Uint8Array[] {
 
 const u8 = (b: Uint8Array): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 
-function eventColumns(event: LedgerEvent): [string | null, string | null, number | null, number | null] {
+/** The close an event belongs to: the intermediary and interval of the close-interval transaction that emitted it. */
+type CloseContext = readonly [intermediary: string, closeInterval: number] | undefined;
+
+/** Index columns [consumer, intermediary, close interval, usage interval] of an event. */
+function eventColumns(event: LedgerEvent, close: CloseContext): [string | null, string | null, number | null, number | null] {
   switch (event.kind) {
     case 'allocate':
     case 'unmatched':
       return [event.consumer, event.intermediary, event.closeInterval, event.usageInterval];
     case 'borrow':
       return [event.consumer, event.borrower, event.closeInterval, null];
-    default:
-      return [null, null, null, null];
+    case 'quarantined':
+      return [null, event.intermediary, null, null];
+    case 'transfer':
+    case 'expire':
+      // Inside a close (borrowed pieces, assets expiring on the way) they belong to that close;
+      // an owner's transfer transaction is listed under the intermediary it came from.
+      if (close !== undefined) return [null, close[0], close[1], null];
+      return [null, event.kind === 'transfer' ? event.from : event.owner, null, null];
   }
 }
 
@@ -122,9 +132,13 @@ export class LedgerStore {
         if (o.status === 'applied' && readings !== undefined) s.insertMeterTx.run(tx.readings!.meterId, readings[0]!.intervalStart, readings[readings.length - 1]!.intervalStart, h.height, i);
       });
       let eventIndex = 0;
-      for (const o of outcomes) {
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
+        if (o.events.length === 0) continue;
+        const ledger = txs[i]!.ledger;
+        const close: CloseContext = ledger?.type === 'close-interval' ? [ledger.body.intermediary, ledger.body.intervalStart] : undefined;
         for (const event of o.events) {
-          const [consumer, intermediary, closeInterval, usageInterval] = eventColumns(event);
+          const [consumer, intermediary, closeInterval, usageInterval] = eventColumns(event, close);
           s.insertEvent.run(h.height, eventIndex, event.kind, consumer, intermediary, closeInterval, usageInterval, block.events.entry(eventIndex));
           eventIndex++;
         }

@@ -75,7 +75,7 @@ function checkReadings(state: LedgerState, signed: SignedReadings, role: MeterRo
 /** True (and the event emitted) if the reading proves no energy. */
 function quarantined(meter: Meter, c: CheckedReading, input: HandlerInput): boolean {
   if (c.quarantine === undefined) return false;
-  input.events.push({ kind: 'quarantined', meterId: meter.id, seq: c.reading.seq, intervalStart: c.reading.intervalStart, readingHash: c.hash, reason: c.quarantine.reason });
+  input.events.push({ kind: 'quarantined', intermediary: meter.intermediary, meterId: meter.id, seq: c.reading.seq, intervalStart: c.reading.intervalStart, readingHash: c.hash, reason: c.quarantine.reason });
   return true;
 }
 
