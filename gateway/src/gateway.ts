@@ -28,7 +28,7 @@ import { MeterRegistry } from './registry/registry.js';
 import { RegistrySync } from './registry/registry-sync.js';
 import { VerifyPool } from './verify/verify-pool.js';
 import { startPairingRegistrar, type PairingRegistrarService } from './pairing/registrar-service.js';
-import { createDlmsBridge, type DlmsBridge } from './dlms/gateway-bridge.js';
+import type { DlmsBridge } from './dlms/gateway-bridge.js';
 
 export interface GatewayOptions {
   /** Defaults to a pino logger at config.log.level on stdout. */
@@ -235,6 +235,8 @@ export async function startGateway(config: GatewayConfig, options: GatewayOption
       });
     let dlms: DlmsBridge | undefined;
     if (config.dlms !== undefined) {
+      // Loaded only when configured: the bridge brings the DLMS stack and node-serialport.
+      const { createDlmsBridge } = await import('./dlms/gateway-bridge.js');
       const bridge = createDlmsBridge({
         config: config.dlms,
         db: journal.db,

@@ -32,7 +32,7 @@ class AttestedSeries {
   seq = 0;
   prevHash = ZERO_HASH;
   constructor(readonly meterId: string, readonly role: MeterRole, readonly method: number) {}
-  next(intervalStart: number, wh: number, flags = ReadingFlag.GATEWAY_ATTESTED): IntervalReading {
+  next(intervalStart: number, wh: number, flags: number = ReadingFlag.GATEWAY_ATTESTED): IntervalReading {
     const r: IntervalReading = {
       version: READING_VERSION, meterId: this.meterId, seq: this.seq++, intervalStart, intervalLength: 1800,
       importedWh: this.role === MeterRole.CONSUMER ? wh : 0, exportedWh: this.role === MeterRole.PRODUCER ? wh : 0, flags, productionMethod: this.method, prevHash: this.prevHash,
@@ -41,7 +41,7 @@ class AttestedSeries {
     return r;
   }
   /** A reading signed by `signer`, without advancing the series (for refused readings). */
-  peek(intervalStart: number, wh: number, signer: Signer, flags = ReadingFlag.GATEWAY_ATTESTED): Uint8Array {
+  peek(intervalStart: number, wh: number, signer: Signer, flags: number = ReadingFlag.GATEWAY_ATTESTED): Uint8Array {
     const saved = { seq: this.seq, prevHash: this.prevHash };
     const signed = signReadings(this.next(intervalStart, wh, flags), signer);
     Object.assign(this, saved);

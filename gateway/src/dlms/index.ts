@@ -10,3 +10,5 @@ export { openSerialTransport, type SerialBinding, type SerialOptions } from './s
 export { MeterModel, intervalEnergy, type SimulatedMeterOptions } from './simulator/meter-model.js';
 export { startTcpMeterSimulator, type TcpMeterSimulator, type TcpSimulatorOptions } from './simulator/tcp-simulator.js';
 export { createSerialMeterSimulator, type SerialMeterSimulator, type SerialSimulatorOptions } from './simulator/serial-simulator.js';
+export { createDlmsBridge, type DlmsBridge, type DlmsBridgeDeps, type DlmsBridgeMetrics } from './gateway-bridge.js';
+export { sqliteCursorStore, INVOCATION_COUNTER_RESERVE, type SqliteCursorStore } from './sqlite-cursor-store.js';
