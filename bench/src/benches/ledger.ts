@@ -112,6 +112,7 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
     const cores = availableParallelism();
     const verifyCeiling = (verifyPerCore * cores) / sigsPerTx;
     const txPerS = txs.length / seconds;
+    const cpuPerTxUs = (cpu.user + cpu.system) / txs.length;
     return {
       name: 'ledger',
       judgedBy: 'txPerS >= 50,000 on one node with durable commits',
@@ -120,11 +121,12 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
         { metric: 'blocks', value: blocks, note: `${Math.round(txs.length / blocks)} tx per block (group commit)` },
         { metric: 'txPerS', value: txPerS, unit: 'tx/s' },
         { metric: 'cpu', value: ((cpu.user + cpu.system) / 1e6 / seconds) * 100, unit: '% of one core', note: `main thread + ${workers} verify workers, ${cores} cores` },
+        { metric: 'cpuPerTx', value: cpuPerTxUs, unit: 'us', note: `CPU time per transaction, all threads (${Math.round(((2 * (counts.issue + counts.usage) + counts.transfer) / txs.length) * (1e6 / verifyPerCore))} us of it signature checks); ${cores} cores / this = ${Math.round((cores * 1e6) / cpuPerTxUs)} tx/s if CPU were the only limit` },
         { metric: 'verifyPerCore', value: verifyPerCore, unit: 'verify/s', note: 'node:crypto Ed25519, one core' },
         { metric: 'verifyCeiling', value: verifyCeiling, unit: 'tx/s', note: `all ${cores} cores doing nothing but ${sigsPerTx.toFixed(2)} verifications per tx` },
         { metric: 'ratioToCeiling', value: txPerS / verifyCeiling, note: 'how much of the verification bound the node reaches' },
       ],
-      figures: { transactions: txs.length, txPerS: Math.round(txPerS), verifyCeiling: Math.round(verifyCeiling), ratioToCeiling: Number((txPerS / verifyCeiling).toFixed(3)), withinBudget: txPerS >= 50_000, http },
+      figures: { transactions: txs.length, txPerS: Math.round(txPerS), verifyCeiling: Math.round(verifyCeiling), ratioToCeiling: Number((txPerS / verifyCeiling).toFixed(3)), cpuPerTxUs: Math.round(cpuPerTxUs), withinBudget: txPerS >= 50_000, http },
     };
   } finally {
     await running.close();

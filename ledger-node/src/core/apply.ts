@@ -5,11 +5,12 @@
  * before its first write, and the transaction id is recorded either way (a repeat of the
  * same bytes is a duplicate).
  */
-import { BadSignatureError, TxType, verifyTx } from '@wattledger/protocol';
+import { TxType } from '@wattledger/protocol';
 import type { ApplyContext, HandlerInput } from './context.js';
 import type { LedgerEvent } from './events.js';
 import { prepareTx, type PreparedTx } from './prepare.js';
 import { reject, RejectCode, TxRejection } from './rejection.js';
+import { toBeSigned } from './to-be-signed.js';
 import type { LedgerState } from './state.js';
 import { registerMeter, registerParty } from './handlers/registry.js';
 import { issueAsset, recordUsage } from './handlers/readings.js';
@@ -54,11 +55,9 @@ function dispatch(state: LedgerState, tx: PreparedTx, ctx: ApplyContext, events:
   if (decoded === undefined || ledger === undefined) reject(RejectCode.BAD_TX, 'transaction did not decode');
   const signer = state.parties.get(decoded.signerId);
   if (signer === undefined) reject(RejectCode.UNKNOWN_SIGNER, `signer ${decoded.signerId} is not a registered party`);
-  try {
-    verifyTx(decoded, signer.publicKey, ctx.verifier);
-  } catch (cause) {
-    if (cause instanceof BadSignatureError) reject(RejectCode.BAD_SIGNATURE, `transaction signature does not verify under the key of ${signer.id}`);
-    throw cause;
+  // verifyTx of the protocol, over the Sig_structure prepared once with the transaction.
+  if (!ctx.verifier.verify(signer.publicKey, tx.envelopeToBeSigned ?? toBeSigned(decoded.sign1), decoded.sign1.signature)) {
+    reject(RejectCode.BAD_SIGNATURE, `transaction signature does not verify under the key of ${signer.id}`);
   }
   // Envelope and signer are good; a bad embedded reading is reported only now, so that a
   // stranger cannot learn anything from the ledger's answer to garbage.

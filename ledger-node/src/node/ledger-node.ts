@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { sigStructure, toHex, txId, type Signer, type Verifier } from '@wattledger/protocol';
+import { toHex, txId, type Signer, type Verifier } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { genesisHash, type Genesis } from '../core/genesis.js';
 import { LedgerMachine, genesisState } from '../core/machine.js';
@@ -168,12 +168,12 @@ export class LedgerNode {
     const jobs: VerifyJob[] = [];
     for (const tx of txs) {
       const signer = tx.decoded === undefined ? undefined : this.state.parties.get(tx.decoded.signerId);
-      if (signer !== undefined && tx.decoded !== undefined) {
-        jobs.push({ publicKey: signer.publicKey, message: sigStructure(tx.decoded.sign1.protectedBytes, tx.decoded.sign1.payload), signature: tx.decoded.sign1.signature });
+      if (signer !== undefined && tx.decoded !== undefined && tx.envelopeToBeSigned !== undefined) {
+        jobs.push({ publicKey: signer.publicKey, message: tx.envelopeToBeSigned, signature: tx.decoded.sign1.signature });
       }
       const meter = tx.readings === undefined ? undefined : this.state.meters.get(tx.readings.meterId);
-      if (meter !== undefined && tx.readings !== undefined) {
-        jobs.push({ publicKey: meter.publicKey, message: sigStructure(tx.readings.sign1.protectedBytes, tx.readings.sign1.payload), signature: tx.readings.sign1.signature });
+      if (meter !== undefined && tx.readings !== undefined && tx.readingsToBeSigned !== undefined) {
+        jobs.push({ publicKey: meter.publicKey, message: tx.readingsToBeSigned, signature: tx.readings.sign1.signature });
       }
     }
     return jobs;

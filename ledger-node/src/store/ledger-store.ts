@@ -95,6 +95,9 @@ export class LedgerStore {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // Checkpoint every ~40 MB of WAL instead of every 4 MB: a block of 2,000 transactions
+    // writes ~1 MB, and each checkpoint costs page copies and two fsyncs on this thread.
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.db.exec(SCHEMA);
     const db = this.db;
     this.statements = {

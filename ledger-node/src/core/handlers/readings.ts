@@ -11,12 +11,12 @@
  * `quarantined` event says why. Readings flagged TAMPER likewise keep the chain and issue nothing.
  */
 import {
-  BadSignatureError, checkReadingPlausible, encodeReading, equalBytes, fromHex, MeterRole, ProtocolError, ReadingFlag, toHex, verifySign1, verifySignedReadings,
-  type IntervalReading, type QuarantineVerdict, type SignedReadings,
+  checkReadingPlausible, encodeReading, equalBytes, fromHex, MeterRole, ReadingFlag, toHex, type IntervalReading, type QuarantineVerdict, type SignedReadings,
 } from '@wattledger/protocol';
 import type { HandlerInput } from '../context.js';
 import { hashes } from '../hashes.js';
 import { reject, RejectCode } from '../rejection.js';
+import { toBeSigned } from '../to-be-signed.js';
 import { RecordKind } from '../record-codec.js';
 import type { LedgerState } from '../state.js';
 import { AssetStatus, newAsset, type Meter } from '../types.js';
@@ -27,22 +27,27 @@ interface CheckedReading {
   readonly quarantine: QuarantineVerdict | undefined;
 }
 
+/** meterIdFromPublicKey of the protocol (first 8 bytes of SHA-256 of the key, hex), once per registered key. */
+const meterIds = new WeakMap<Uint8Array, string>();
+function meterIdOfKey(publicKey: Uint8Array): string {
+  let id = meterIds.get(publicKey);
+  if (id === undefined) meterIds.set(publicKey, (id = toHex(hashes.sha256(publicKey).subarray(0, 8))));
+  return id;
+}
+
+/**
+ * verifySignedReadings of the protocol (the meter id derives from the key, then the signature),
+ * or for an attested meter, whose id derives from no key, verifySign1 under the attestor's key;
+ * over the Sig_structure prepared with the transaction (the one the verify workers checked).
+ */
 function verifyReadingSignature(meter: Meter, signed: SignedReadings, input: HandlerInput): void {
-  try {
-    // An attested meter's id derives from no key: only the attestor's signature is checked.
-    if (meter.attestedBy !== undefined) verifySign1(signed.sign1, meter.publicKey, input.ctx.verifier);
-    else verifySignedReadings(signed, meter.publicKey, input.ctx.verifier);
-  } catch (cause) {
-    if (cause instanceof BadSignatureError) {
-      if (meter.attestedBy !== undefined) reject(RejectCode.BAD_SIGNATURE, `meter ${meter.id} is gateway-attested: its readings must be signed by gateway ${meter.attestedBy}`);
-      const claimsAttested = signed.readings.some((r) => (r.flags & ReadingFlag.GATEWAY_ATTESTED) !== 0);
-      reject(RejectCode.BAD_SIGNATURE, claimsAttested
-        ? `meter ${meter.id} is not gateway-attested: its readings must be signed by the meter's own registered key`
-        : `meter ${meter.id}: the reading signature does not verify under the registered key`);
-    }
-    if (cause instanceof ProtocolError) reject(RejectCode.BAD_READING, cause.message);
-    throw cause;
-  }
+  if (meter.attestedBy === undefined && meterIdOfKey(meter.publicKey) !== signed.meterId) reject(RejectCode.BAD_READING, `meter id ${signed.meterId} is not derived from the key it was checked against`);
+  if (input.ctx.verifier.verify(meter.publicKey, input.tx.readingsToBeSigned ?? toBeSigned(signed.sign1), signed.sign1.signature)) return;
+  if (meter.attestedBy !== undefined) reject(RejectCode.BAD_SIGNATURE, `meter ${meter.id} is gateway-attested: its readings must be signed by gateway ${meter.attestedBy}`);
+  const claimsAttested = signed.readings.some((r) => (r.flags & ReadingFlag.GATEWAY_ATTESTED) !== 0);
+  reject(RejectCode.BAD_SIGNATURE, claimsAttested
+    ? `meter ${meter.id} is not gateway-attested: its readings must be signed by the meter's own registered key`
+    : `meter ${meter.id}: the reading signature does not verify under the registered key`);
 }
 
 function checkReadings(state: LedgerState, signed: SignedReadings, role: MeterRole, input: HandlerInput): { meter: Meter; checked: CheckedReading[] } {
