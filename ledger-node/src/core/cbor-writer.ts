@@ -18,12 +18,12 @@ function hexValue(c: number): number {
 
 export class CborWriter {
   private buffer: Uint8Array;
-  private view: DataView;
+  /** Only for float64 (rare); created on first use: a DataView costs more than a small buffer. */
+  private view: DataView | undefined;
   position = 0;
 
   constructor(initialBytes = 1 << 16) {
     this.buffer = new Uint8Array(initialBytes);
-    this.view = new DataView(this.buffer.buffer);
   }
 
   private reserve(bytes: number): void {
@@ -33,7 +33,7 @@ export class CborWriter {
     const next = new Uint8Array(size);
     next.set(this.buffer.subarray(0, this.position));
     this.buffer = next;
-    this.view = new DataView(next.buffer);
+    this.view = undefined;
   }
 
   private head(major: number, value: number): void {
@@ -46,11 +46,11 @@ export class CborWriter {
       b[this.position++] = value;
     } else if (value < 0x10000) {
       b[this.position++] = m | 25;
-      this.view.setUint16(this.position, value);
-      this.position += 2;
+      b[this.position++] = value >>> 8;
+      b[this.position++] = value & 0xff;
     } else {
       b[this.position++] = m | 26;
-      this.view.setUint32(this.position, value);
+      this.putUint32(this.position, value);
       this.position += 4;
     }
   }
@@ -67,7 +67,7 @@ export class CborWriter {
     else {
       this.reserve(9);
       this.buffer[this.position++] = 0xfb;
-      this.view.setFloat64(this.position, value);
+      (this.view ??= new DataView(this.buffer.buffer, this.buffer.byteOffset)).setFloat64(this.position, value);
       this.position += 8;
     }
     return this;
@@ -162,7 +162,7 @@ export class CborWriter {
 
   /** Writes a u32 big-endian at `at` (patching a length reserved earlier). */
   patchUint32(at: number, value: number): void {
-    this.view.setUint32(at, value);
+    this.putUint32(at, value);
   }
 
   /** Reserves 4 bytes and returns their offset. */
@@ -171,6 +171,14 @@ export class CborWriter {
     const at = this.position;
     this.position += 4;
     return at;
+  }
+
+  private putUint32(at: number, value: number): void {
+    const b = this.buffer;
+    b[at] = value >>> 24;
+    b[at + 1] = (value >>> 16) & 0xff;
+    b[at + 2] = (value >>> 8) & 0xff;
+    b[at + 3] = value & 0xff;
   }
 
   /** A view of everything written so far (valid until the next write). */
