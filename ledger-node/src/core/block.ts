@@ -81,67 +81,51 @@ export function nextStateRoot(previous: string, changes: ChangeSet): string {
   return toHex(hashes.sha256(input));
 }
 
-/** Entries written back to back: entry i is bytes[starts[i], starts[i + 1] - 1) (each is followed by the next one's leaf prefix). */
-export class PackedEntries {
-  constructor(readonly bytes: Uint8Array, private readonly starts: Uint32Array) {}
-
-  get length(): number {
-    return this.starts.length - 1;
-  }
-
-  entry(i: number): Uint8Array {
-    if (!(i >= 0 && i < this.length)) throw new RangeError(`entry ${i} outside 0..${this.length - 1}`);
-    return this.bytes.subarray(this.starts[i]! + 1, this.starts[i + 1]!);
-  }
-}
-
 export interface BuiltBlock {
   readonly header: BlockHeader;
   readonly hash: string;
   /** Leaf hashes of the transactions, packed: txCount x 32 bytes. */
   readonly txLeaves: Uint8Array;
-  /** Leaf hashes of the events, packed: eventCount x 32 bytes. */
+  /** Leaf hashes of the events, packed: eventCount x 32 bytes (the events' bytes: `encodeEvent`). */
   readonly eventLeaves: Uint8Array;
-  /** Canonical bytes of each event, in order. */
-  readonly events: PackedEntries;
 }
 
+/** One entry at a time, behind the RFC 6962 leaf prefix: H(0x00 || entry). */
+const leafInput = new CborWriter(512);
+
 /**
- * Writes every entry of a tree into one buffer, each behind the RFC 6962 leaf prefix, and
- * hashes it where it lies: H(0x00 || entry) without a copy per leaf.
+ * Leaf hashes of a tree's entries, packed. Each entry is written into one reused buffer and
+ * hashed there: a close-interval's 100,000 events leave no bytes behind (the store encodes
+ * them again as it writes them), which keeps the block's new ArrayBuffer memory, the amount
+ * that makes V8 start a full collection, to the state changes.
  */
-function leaves<T>(items: readonly T[], bytesPerItem: number, write: (item: T, w: CborWriter) => void): { packed: Uint8Array; entries: PackedEntries } {
-  const count = items.length;
-  const w = new CborWriter(Math.max(256, count * bytesPerItem));
-  const starts = new Uint32Array(count + 1);
-  for (let i = 0; i < count; i++) {
-    starts[i] = w.position;
-    w.byte(0);
-    write(items[i]!, w);
+function leafHashes<T>(items: readonly T[], write: (item: T, w: CborWriter) => void): Uint8Array {
+  const packed = new Uint8Array(items.length * 32);
+  for (let i = 0; i < items.length; i++) {
+    leafInput.position = 0;
+    leafInput.byte(0);
+    write(items[i]!, leafInput);
+    packed.set(hashes.sha256(leafInput.view8()), i * 32);
   }
-  starts[count] = w.position;
-  const all = w.view8();
-  const packed = new Uint8Array(count * 32);
-  for (let i = 0; i < count; i++) packed.set(hashes.sha256(all.subarray(starts[i]!, starts[i + 1]!)), i * 32);
-  return { packed, entries: new PackedEntries(all, starts) };
+  return packed;
 }
 
 export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: ChangeSet }): BuiltBlock {
   const txCount = args.outcomes.length;
   const events: LedgerEvent[] = [];
   for (const outcome of args.outcomes) for (const event of outcome.events) events.push(event);
-  const txs = leaves(args.outcomes, 48, writeTxLeafEntry);
-  const eventTree = leaves(events, 256, writeEvent);
+  const txLeaves = leafHashes(args.outcomes, writeTxLeafEntry);
+  const eventLeaves = leafHashes(events, writeEvent);
   const header: BlockHeader = {
     chainId: args.chainId,
     height: args.height,
     prevHash: args.prevHash,
     position: args.position,
     txCount,
-    txRoot: toHex(packedMerkleRoot(txs.packed, txCount)),
+    txRoot: toHex(packedMerkleRoot(txLeaves, txCount)),
     eventCount: events.length,
-    eventsRoot: toHex(packedMerkleRoot(eventTree.packed, events.length)),
+    eventsRoot: toHex(packedMerkleRoot(eventLeaves, events.length)),
     stateRoot: nextStateRoot(args.prevStateRoot, args.changes),
   };
-  return { header, hash: blockHash(header), txLeaves: txs.packed, eventLeaves: eventTree.packed, events: eventTree.entries };
+  return { header, hash: blockHash(header), txLeaves, eventLeaves };
 }

@@ -225,8 +225,10 @@ export class LedgerState {
 
   /** Adds or replaces an asset; open assets enter their owner's pools unless `pooled` is false. */
   putAsset(asset: Asset, mark = true, pooled = true): void {
-    if (mark && !this.assets.has(asset.id)) this.born(asset);
+    const before = this.assets.size;
     this.assets.set(asset.id, asset);
+    // A new key (the map grew) is a record born in this block.
+    if (mark && this.assets.size > before) this.born(asset);
     if (pooled && asset.status === AssetStatus.OPEN) this.pool(asset.owner, asset.method, asset.intervalStart, asset);
     if (mark) this.touch(RecordKind.ASSET, asset.id, asset);
   }

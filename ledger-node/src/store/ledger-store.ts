@@ -13,7 +13,8 @@ import { decodeHeader, encodeHeader, type BlockHeader } from '../core/block.js';
 import type { PreparedTx } from '../core/prepare.js';
 import type { LedgerState } from '../core/state.js';
 import type { RecordKind } from '../core/record-codec.js';
-import type { LedgerEvent } from '../core/events.js';
+import { writeEvent, type LedgerEvent } from '../core/events.js';
+import { CborWriter } from '../core/cbor-writer.js';
 
 export interface StoredTx {
   readonly id: string;
@@ -121,6 +122,7 @@ export class LedgerStore {
       intermediaryEvents: db.prepare<[string, number], { height: number; idx: number; bytes: Uint8Array }>('SELECT height, idx, bytes FROM events WHERE intermediary = ? ORDER BY height DESC, idx DESC LIMIT ?'),
     };
     const s = this.statements;
+    const eventBytes = new CborWriter(512);
     this.commit = db.transaction((applied: AppliedBlock, txs: readonly PreparedTx[]) => {
       const { block, outcomes, changes } = applied;
       const h = block.header;
@@ -142,7 +144,10 @@ export class LedgerStore {
         const close: CloseContext = ledger?.type === 'close-interval' ? [ledger.body.intermediary, ledger.body.intervalStart] : undefined;
         for (const event of o.events) {
           const [consumer, intermediary, closeInterval, usageInterval] = eventColumns(event, close);
-          s.insertEvent.run(h.height, eventIndex, event.kind, consumer, intermediary, closeInterval, usageInterval, block.events.entry(eventIndex));
+          eventBytes.position = 0;
+          writeEvent(event, eventBytes);
+          // better-sqlite3 copies a bound buffer (SQLITE_TRANSIENT): the writer is reused.
+          s.insertEvent.run(h.height, eventIndex, event.kind, consumer, intermediary, closeInterval, usageInterval, eventBytes.view8());
           eventIndex++;
         }
       }
