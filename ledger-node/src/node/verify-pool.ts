@@ -43,7 +43,7 @@ export class VerifyPool {
 
   /** Verifies all jobs; resolves with a Verifier answering for exactly these signatures. */
   async verify(jobs: readonly VerifyJob[]): Promise<Verifier> {
-    const known = new WeakMap<Uint8Array, { publicKey: Uint8Array; ok: boolean }>();
+    const known = new Map<Uint8Array, { publicKey: Uint8Array; ok: boolean }>();
     if (jobs.length >= INLINE_BELOW && this.workers.length > 0) {
       const parts = this.workers.length;
       const per = Math.ceil(jobs.length / parts);
