@@ -4,6 +4,7 @@
  * a bad configuration, a ledger that answers nonsense, a journal that cannot be opened.
  * Each has a stable `code`; the message is one line saying what, where, and what to do.
  */
+import { CodedError } from '@wattledger/protocol';
 
 export const GatewayErrorCode = Object.freeze({
   BAD_CONFIG: 'BAD_CONFIG',
@@ -16,16 +17,7 @@ export const GatewayErrorCode = Object.freeze({
 } as const);
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
-export class GatewayError extends Error {
-  readonly code: GatewayErrorCode;
-  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-  override get name(): string {
-    return this.constructor.name;
-  }
-}
+export class GatewayError extends CodedError<GatewayErrorCode> {}
 
 /** A configuration value that is missing, of the wrong type or out of range; `field` is its dotted path. */
 export class ConfigError extends GatewayError {

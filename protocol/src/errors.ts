@@ -15,9 +15,13 @@ export const ProtocolErrorCode = Object.freeze({
 } as const);
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];
 
-export class ProtocolError extends Error {
-  readonly code: ProtocolErrorCode;
-  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
+/**
+ * The base of every domain error family in wattledger (protocol, firmware, gateway, ledger):
+ * a stable string `code` and the subclass's name. Each family narrows `C` to its frozen code table.
+ */
+export class CodedError<C extends string = string> extends Error {
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.code = code;
   }
@@ -25,6 +29,8 @@ export class ProtocolError extends Error {
     return this.constructor.name;
   }
 }
+
+export class ProtocolError extends CodedError<ProtocolErrorCode> {}
 
 /** Bytes that are not well-formed CBOR of our profile. */
 export class BadCborError extends ProtocolError {

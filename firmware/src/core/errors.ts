@@ -4,6 +4,7 @@
  * not thrown; these classes are for what stops the meter from booting or a caller's misuse
  * of persisted data.
  */
+import { CodedError } from '@wattledger/protocol';
 
 export const FirmwareErrorCode = Object.freeze({
   BAD_PROVISIONING: 'BAD_PROVISIONING',
@@ -13,16 +14,7 @@ export const FirmwareErrorCode = Object.freeze({
 } as const);
 export type FirmwareErrorCode = (typeof FirmwareErrorCode)[keyof typeof FirmwareErrorCode];
 
-export class FirmwareError extends Error {
-  readonly code: FirmwareErrorCode;
-  constructor(code: FirmwareErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-  override get name(): string {
-    return this.constructor.name;
-  }
-}
+export class FirmwareError extends CodedError<FirmwareErrorCode> {}
 
 /** The provisioning file or record is missing a field or holds an invalid value. */
 export class BadProvisioningError extends FirmwareError {

@@ -3,6 +3,7 @@
  * request can meet, with the HTTP status the registrar answers and one line of advice the
  * technician tool prints. A refused request changes nothing: no credential, no ledger entry.
  */
+import { CodedError } from '@wattledger/protocol';
 
 export const RegistrarErrorCode = Object.freeze({
   /** The request or its technician credential is malformed. */
@@ -55,12 +56,7 @@ export const REGISTRAR_ADVICE: Readonly<Record<RegistrarErrorCode, string>> = Ob
   LEDGER_UNAVAILABLE: 'the ledger is unreachable from the gateway: retry later',
 });
 
-export class RegistrarError extends Error {
-  readonly code: RegistrarErrorCode;
-  constructor(code: RegistrarErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
+export class RegistrarError extends CodedError<RegistrarErrorCode> {
   override get name(): string {
     return 'RegistrarError';
   }

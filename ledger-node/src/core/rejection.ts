@@ -2,6 +2,7 @@
  * Why the ledger refuses a transaction. Each code is stable (clients and tests match on it);
  * a rejected transaction is still ordered and recorded with its code, and changes no state.
  */
+import { CodedError } from '@wattledger/protocol';
 
 export const RejectCode = Object.freeze({
   BAD_TX: 'BAD_TX',
@@ -28,12 +29,7 @@ export const RejectCode = Object.freeze({
 } as const);
 export type RejectCode = (typeof RejectCode)[keyof typeof RejectCode];
 
-export class TxRejection extends Error {
-  readonly code: RejectCode;
-  constructor(code: RejectCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
+export class TxRejection extends CodedError<RejectCode> {
   override get name(): string {
     return 'TxRejection';
   }

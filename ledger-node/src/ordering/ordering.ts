@@ -19,6 +19,7 @@
  * - `close()` waits for in-flight submits, stops every subscription, releases resources;
  *   `submit` after `close` rejects with OrderingClosedError.
  */
+import { CodedError } from '@wattledger/protocol';
 
 export interface OrderedBatch {
   /** Strictly increasing total order over all batches of this ordering. */
@@ -42,16 +43,7 @@ export const OrderingErrorCode = Object.freeze({
 } as const);
 export type OrderingErrorCode = (typeof OrderingErrorCode)[keyof typeof OrderingErrorCode];
 
-export class OrderingError extends Error {
-  readonly code: OrderingErrorCode;
-  constructor(code: OrderingErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-  override get name(): string {
-    return this.constructor.name;
-  }
-}
+export class OrderingError extends CodedError<OrderingErrorCode> {}
 
 /** `submit` or `subscribe` on an ordering that was closed. */
 export class OrderingClosedError extends OrderingError {

@@ -4,6 +4,7 @@
  * a stable `code` of the form `DLMS_<LAYER>_<WHAT>`, so an operator sees which layer failed and,
  * where the meter gave one, the meter's own reason. Argument misuse throws TypeError/RangeError.
  */
+import { CodedError } from '../errors.js';
 
 export const DlmsLayer = Object.freeze({
   HDLC: 'HDLC',
@@ -19,16 +20,11 @@ export const DlmsLayer = Object.freeze({
 } as const);
 export type DlmsLayer = (typeof DlmsLayer)[keyof typeof DlmsLayer];
 
-export class DlmsError extends Error {
-  readonly code: string;
+export class DlmsError extends CodedError {
   readonly layer: DlmsLayer;
   constructor(layer: DlmsLayer, code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.layer = layer;
-    this.code = code;
-  }
-  override get name(): string {
-    return this.constructor.name;
   }
 }
 

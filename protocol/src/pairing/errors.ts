@@ -3,6 +3,7 @@
  * radio or a technician can cause; the same codes travel in ERROR frames so the technician
  * sees the meter's reason. Argument misuse by our own code throws TypeError/RangeError.
  */
+import { CodedError } from '../errors.js';
 
 export const PairingErrorCode = Object.freeze({
   /** Onboarding payload (QR text, NDEF record) malformed or its checksum does not match. */
@@ -54,12 +55,10 @@ export interface PairingErrorDetails {
   retryAfterMs?: number;
 }
 
-export class PairingError extends Error {
-  readonly code: PairingErrorCode;
+export class PairingError extends CodedError<PairingErrorCode> {
   readonly details: PairingErrorDetails;
   constructor(code: PairingErrorCode, message: string, options?: { cause?: unknown; details?: PairingErrorDetails }) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.details = options?.details ?? {};
   }
   override get name(): string {

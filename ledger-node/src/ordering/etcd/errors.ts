@@ -1,4 +1,5 @@
 /** Failures of the etcd ordering and the cluster layer, each with a stable `code`. */
+import { CodedError } from '@wattledger/protocol';
 
 export const ClusterErrorCode = Object.freeze({
   /** The batches after the node's position were pruned: restore a peer snapshot first. */
@@ -14,16 +15,7 @@ export const ClusterErrorCode = Object.freeze({
 } as const);
 export type ClusterErrorCode = (typeof ClusterErrorCode)[keyof typeof ClusterErrorCode];
 
-export class ClusterError extends Error {
-  readonly code: ClusterErrorCode;
-  constructor(code: ClusterErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
-  override get name(): string {
-    return this.constructor.name;
-  }
-}
+export class ClusterError extends CodedError<ClusterErrorCode> {}
 
 export class HistoryPrunedError extends ClusterError {
   constructor(readonly afterRevision: number, readonly prunedRevision: number) {
