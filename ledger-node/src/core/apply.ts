@@ -36,17 +36,22 @@ export function applyTx(state: LedgerState, bytes: Uint8Array, ctx: ApplyContext
 }
 
 export function applyPrepared(state: LedgerState, tx: PreparedTx, ctx: ApplyContext): TxOutcome {
-  const base = { id: tx.id, type: tx.decoded?.type, signer: tx.decoded?.signerId };
-  if (state.seenTxs.has(tx.id)) return { ...base, status: TxStatus.DUPLICATE, code: undefined, reason: undefined, events: [] };
+  if (state.seenTxs.has(tx.id)) return outcome(tx, TxStatus.DUPLICATE, undefined, undefined, NO_EVENTS);
   state.seenTxs.add(tx.id);
   const events: LedgerEvent[] = [];
   try {
     dispatch(state, tx, ctx, events);
-    return { ...base, status: TxStatus.APPLIED, code: undefined, reason: undefined, events };
+    return outcome(tx, TxStatus.APPLIED, undefined, undefined, events);
   } catch (error) {
     if (!(error instanceof TxRejection)) throw error;
-    return { ...base, status: TxStatus.REJECTED, code: error.code, reason: error.message, events: [] };
+    return outcome(tx, TxStatus.REJECTED, error.code, error.message, NO_EVENTS);
   }
+}
+
+const NO_EVENTS: readonly LedgerEvent[] = Object.freeze([]);
+
+function outcome(tx: PreparedTx, status: TxStatus, code: RejectCode | undefined, reason: string | undefined, events: readonly LedgerEvent[]): TxOutcome {
+  return { id: tx.id, type: tx.decoded?.type, signer: tx.decoded?.signerId, status, code, reason, events };
 }
 
 function dispatch(state: LedgerState, tx: PreparedTx, ctx: ApplyContext, events: LedgerEvent[]): void {

@@ -11,10 +11,11 @@
  * `quarantined` event says why. Readings flagged TAMPER likewise keep the chain and issue nothing.
  */
 import {
-  checkReadingPlausible, encodeReading, equalBytes, fromHex, MeterRole, ReadingFlag, toHex, type IntervalReading, type QuarantineVerdict, type SignedReadings,
+  checkReadingPlausible, encodeReading, MeterRole, ReadingFlag, type IntervalReading, type QuarantineVerdict, type SignedReadings,
 } from '@wattledger/protocol';
 import type { HandlerInput } from '../context.js';
 import { hashes } from '../hashes.js';
+import { equalsHex, hexOf } from '../hex.js';
 import { reject, RejectCode } from '../rejection.js';
 import { toBeSigned } from '../to-be-signed.js';
 import { RecordKind } from '../record-codec.js';
@@ -31,7 +32,7 @@ interface CheckedReading {
 const meterIds = new WeakMap<Uint8Array, string>();
 function meterIdOfKey(publicKey: Uint8Array): string {
   let id = meterIds.get(publicKey);
-  if (id === undefined) meterIds.set(publicKey, (id = toHex(hashes.sha256(publicKey).subarray(0, 8))));
+  if (id === undefined) meterIds.set(publicKey, (id = hexOf(hashes.sha256(publicKey).subarray(0, 8))));
   return id;
 }
 
@@ -62,14 +63,14 @@ function checkReadings(state: LedgerState, signed: SignedReadings, role: MeterRo
   let lastHash = meter.lastReadingHash;
   // A lone reading's payload is the 10-item array itself (CBOR 0x8a): hash the received bytes.
   const single = signed.readings.length === 1 && signed.sign1.payload[0] === 0x8a;
-  const checked = signed.readings.map((reading, i): CheckedReading => {
-    const where = `meter ${meter.id} seq ${reading.seq}`;
-    if (reading.intervalLength !== intervalS) reject(RejectCode.INTERVAL_MISMATCH, `${where}: interval of ${reading.intervalLength} s, the ledger uses ${intervalS} s`);
-    if (reading.seq <= lastSeq) reject(RejectCode.REPLAYED_READING, `${where}: sequence number not above the last accepted (${lastSeq})`);
-    if (lastHash !== '' && !equalBytes(reading.prevHash, fromHex(lastHash))) reject(RejectCode.CHAIN_BROKEN, `${where}: previous-reading hash does not match the last accepted reading`);
+  const where = (reading: IntervalReading): string => `meter ${meter.id} seq ${reading.seq}`;
+  const checked = signed.readings.map((reading): CheckedReading => {
+    if (reading.intervalLength !== intervalS) reject(RejectCode.INTERVAL_MISMATCH, `${where(reading)}: interval of ${reading.intervalLength} s, the ledger uses ${intervalS} s`);
+    if (reading.seq <= lastSeq) reject(RejectCode.REPLAYED_READING, `${where(reading)}: sequence number not above the last accepted (${lastSeq})`);
+    if (lastHash !== '' && !equalsHex(reading.prevHash, lastHash)) reject(RejectCode.CHAIN_BROKEN, `${where(reading)}: previous-reading hash does not match the last accepted reading`);
     // readingHash of the protocol: SHA-256 of the reading's payload bytes.
-    const hash = toHex(hashes.sha256(single ? signed.sign1.payload : encodeReading(reading)));
-    if (state.assets.has(hash)) reject(RejectCode.REPLAYED_READING, `${where}: reading already issued`);
+    const hash = hexOf(hashes.sha256(single ? signed.sign1.payload : encodeReading(reading)));
+    if (state.assets.has(hash)) reject(RejectCode.REPLAYED_READING, `${where(reading)}: reading already issued`);
     lastSeq = reading.seq;
     lastHash = hash;
     return { reading, hash, quarantine: checkReadingPlausible(reading, limits) };
