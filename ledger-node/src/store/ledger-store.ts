@@ -111,7 +111,8 @@ export class LedgerStore {
       meterTxs: db.prepare<[string, number, number], { height: number; idx: number }>('SELECT height, idx FROM meter_txs WHERE meter_id = ? AND last_interval >= ? AND first_interval < ? ORDER BY height, idx'),
       insertRegistration: db.prepare<[string, number, number]>('INSERT OR IGNORE INTO registrations (subject, height, idx) VALUES (?, ?, ?)'),
       registration: db.prepare<[string], { height: number; idx: number }>('SELECT height, idx FROM registrations WHERE subject = ?'),
-      putRecord: db.prepare<[string, string, Uint8Array]>('INSERT OR REPLACE INTO records (kind, key, value) VALUES (?, ?, ?)'),
+      // An update in place, where INSERT OR REPLACE deletes the row and its index entry first.
+      putRecord: db.prepare<[string, string, Uint8Array]>('INSERT INTO records (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value'),
       deleteRecord: db.prepare<[string, string]>('DELETE FROM records WHERE kind = ? AND key = ?'),
       getTx: db.prepare<[string], { id: string; height: number; idx: number; type: string | null; signer: string | null; status: string; code: string | null; reason: string | null; bytes: Uint8Array }>('SELECT * FROM txs WHERE id = ?'),
       txAt: db.prepare<[number, number], { id: string; bytes: Uint8Array }>('SELECT id, bytes FROM txs WHERE height = ? AND idx = ?'),
