@@ -8,7 +8,8 @@
  * answer. Judged by: txPerS >= 50,000.
  * Options: --txs N (default 60000), --workers N (verify threads; default one per core),
  *          --http (submit through POST /v1/tx/batch in chunks of 1000 instead of in process)
- * Env: WL_PROFILE=FILE writes a V8 CPU profile of the timed section.
+ * Env: WL_PROFILE=FILE writes a V8 CPU profile of the timed section; WL_HEAP_PROFILE=FILE a
+ * sampled allocation profile of it (every allocation, collected or not: where garbage comes from).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -73,6 +74,7 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
     const count = (status: string): void => void statuses.set(status, (statuses.get(status) ?? 0) + 1);
 
     const profiler = process.env['WL_PROFILE'] ? await startProfile() : undefined;
+    const heapProfiler = process.env['WL_HEAP_PROFILE'] ? await startHeapProfile() : undefined;
     const started = performance.now();
     const cpuStart = process.cpuUsage();
     if (http) {
@@ -97,6 +99,7 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
       await Promise.all(inflight);
     }
     const seconds = (performance.now() - started) / 1000;
+    await heapProfiler?.();
     await profiler?.();
     const cpu = process.cpuUsage(cpuStart);
     const blocks = running.node.head.height - heightBefore;
@@ -146,5 +149,20 @@ export async function startProfile(): Promise<() => Promise<void>> {
   return async () => {
     const { profile } = await post('Profiler.stop');
     writeFileSync(process.env['WL_PROFILE']!, JSON.stringify(profile));
+  };
+}
+
+/** Starts sampling allocations (kept or collected); the returned function writes them to $WL_HEAP_PROFILE. */
+async function startHeapProfile(): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
+  await post('HeapProfiler.enable');
+  await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  return async () => {
+    const { profile } = await post('HeapProfiler.stopSampling');
+    writeFileSync(process.env['WL_HEAP_PROFILE']!, JSON.stringify(profile));
   };
 }
