@@ -9,7 +9,7 @@
  */
 import * as ed from '@noble/ed25519';
 import { sha512 } from '@noble/hashes/sha2.js';
-import { checkSecretKey, nobleEd25519, type Ed25519Provider, type Signer } from '@wattledger/protocol';
+import { checkSecretKey, concatBytes, nobleEd25519, type Ed25519Provider, type Signer } from '@wattledger/protocol';
 
 /** RFC 8032 §5.1: order of the base point, L = 2^252 + 27742317777372353535851937790883648493. */
 const L = (1n << 252n) + 27742317777372353535851937790883648493n;
@@ -27,15 +27,7 @@ function bigIntTo32LittleEndian(n: bigint): Uint8Array {
 }
 
 function hashModL(...parts: Uint8Array[]): bigint {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const joined = new Uint8Array(length);
-  let offset = 0;
-  for (const p of parts) {
-    joined.set(p, offset);
-    offset += p.length;
-  }
-  return littleEndianToBigInt(sha512(joined)) % L;
+  return littleEndianToBigInt(sha512(concatBytes(...parts))) % L;
 }
 
 export function expandedKeySigner(secretKey: Uint8Array): Signer {

@@ -15,6 +15,7 @@ import {
   type AttributeReference, type AttributeWithSelection, type CaptureObject, type DataResult, type DlmsData, type MethodReference,
   type ProfileRow, type SelectiveAccess,
 } from '@wattledger/protocol/dlms';
+import { concatBytes } from '@wattledger/protocol';
 import { buildAarq, judgeAare, type AssociationOptions, type Negotiated } from './association.js';
 import type { ApduChannel } from './channel.js';
 
@@ -287,13 +288,7 @@ export class DlmsSession {
       if (res.last) break;
       res = decodeGetResponse(await this.#exchange(encodeGetRequest({ kind: 'next', invokeId, block: res.block }), onProgress, total, expected + 1));
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(...parts);
   }
 
   /** One request/response, ciphered in a ciphered context; exception responses become errors. */

@@ -5,6 +5,7 @@
  */
 import MQTTClient from 'embedded:network/mqtt/client';
 import type { Done, MqttConnectOptions, MqttHandlers, MqttPublishOptions, MqttSession, Network, QoS } from '../../hal/network.js';
+import { concatBytes } from '@wattledger/protocol';
 
 function hostAndPort(url: string): { host: string; port: number } {
   const match = /^mqtts?:\/\/([^:/]+)(?::(\d+))?/.exec(url);
@@ -45,14 +46,7 @@ export const moddableMqttNetwork: Network = {
         if (info.topic !== undefined) topic = info.topic;
         chunks.push(new Uint8Array(this.read(count)));
         if (info.more) return;
-        let length = 0;
-        for (const c of chunks) length += c.length;
-        const payload = new Uint8Array(length);
-        let offset = 0;
-        for (const c of chunks) {
-          payload.set(c, offset);
-          offset += c.length;
-        }
+        const payload = concatBytes(...chunks);
         chunks = [];
         handlers.onMessage(topic, payload, info.retain === true);
       },
