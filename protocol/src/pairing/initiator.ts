@@ -123,7 +123,8 @@ function onHandshake2(step: Step, noise: Uint8Array): void {
   send(step, { type: MessageType.PROVE, proof });
 }
 
-function result(s: InitiatorState): PairingResult {
+/** The pairing result for the gateway registrar, once the meter has staged (the same at commit). */
+export function pairingResultOf(s: InitiatorState): PairingResult {
   const { onboarding, provisioning } = s.config;
   return Object.freeze({
     meterId: onboarding.meterId,
@@ -158,7 +159,7 @@ function onMessage(step: Step, message: PairingMessage): void {
       if (phase !== 'committing') throw unexpected('STATUS', phase);
       if (message.status === ProvisioningStatus.COMMITTED) {
         update(step, { phase: 'done' });
-        step.effects.push({ type: 'done', result: result(step.s) });
+        step.effects.push({ type: 'done', result: pairingResultOf(step.s) });
       } else if (message.status === ProvisioningStatus.STAGED) {
         step.effects.push({ type: 'status', status: message.status, ...(message.failSafeLeftMs === undefined ? {} : { failSafeLeftMs: message.failSafeLeftMs }) });
       } else {

@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Verifier } from '@wattledger/protocol';
 import {
-  bleFraming, initiatorStep, ndefFraming, PairingError, PairingErrorCode, ProvisioningStatus, startInitiator, summarizeProvisioning,
+  bleFraming, initiatorStep, ndefFraming, pairingResultOf, PairingError, PairingErrorCode, ProvisioningStatus, startInitiator,
   type InitiatorEffect, type InitiatorEvent, type InitiatorState, type MeterRole, type OnboardingPayload, type PairingResult, type ProvisioningConfig,
 } from '@wattledger/protocol/pairing';
 import { EventQueue, type PairingLink } from './pairing-link.js';
@@ -159,7 +159,7 @@ async function pair(options: RunPairingOptions, progress: { enrolled: boolean; r
         case 'staged': {
           onProgress?.({ type: 'staged', failSafeMs: effect.failSafeMs });
           waitUntil = Date.now() + effect.failSafeMs + (options.graceMs ?? 60_000);
-          result = stagedResult(state);
+          result = pairingResultOf(state);
           try {
             await options.register(result);
             progress.registered = true;
@@ -183,18 +183,4 @@ async function pair(options: RunPairingOptions, progress: { enrolled: boolean; r
       }
     }
   }
-}
-
-/** The pairing result as soon as the meter staged (the initiator builds the same one at commit). */
-function stagedResult(state: InitiatorState): PairingResult {
-  const { onboarding, provisioning } = state.config;
-  return Object.freeze({
-    meterId: onboarding.meterId,
-    staticKey: onboarding.staticKey,
-    meterPublicKey: state.meterPublicKey!,
-    handshakeHash: state.keys!.handshakeHash,
-    binding: state.binding!,
-    receipt: state.receipt!,
-    provisioning: summarizeProvisioning(provisioning),
-  });
 }
