@@ -51,8 +51,17 @@ export class SystemClock implements Clock {
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
     const handle = { id: this.nextId++ } as NodeTimerHandle;
-    // Host timers have whole-millisecond resolution: round up so a timer never fires early.
-    handle.timeout = setTimeout(callback, Math.ceil(Math.max(0, delayMs) / this.speed));
+    const deadline = this.monotonicMs() + Math.max(0, delayMs);
+    // Host timers have whole-millisecond resolution and measure from libuv's cached loop time,
+    // so they can fire a little before `deadline` on our clock: re-arm for what is left.
+    const arm = (remainingMs: number): void => {
+      handle.timeout = setTimeout(() => {
+        const left = deadline - this.monotonicMs();
+        if (left > 0) arm(left);
+        else callback();
+      }, Math.ceil(remainingMs / this.speed));
+    };
+    arm(Math.max(0, delayMs));
     return handle;
   }
 
