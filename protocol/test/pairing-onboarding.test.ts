@@ -65,8 +65,15 @@ t.test('typed setup code: format, parse, typo caught before any radio traffic', 
 
 t.test('setup codes from randomness: uniform digits, trivial codes skipped', (t) => {
   t.equal(setupCodeFromRandom(Uint8Array.of(0x00, 0xbc, 0x61, 0x4e, 0, 0, 0, 42)), '00000042', 'the trivial 12345678 (0x00bc614e) is skipped');
-  t.equal(setupCodeFromRandom(Uint8Array.of(0x07, 0xff, 0xff, 0xff, 0x00, 0x00, 0x30, 0x39)), '00012345', 'value above 10^8 rejected, next word used');
-  t.throws(() => setupCodeFromRandom(Uint8Array.of(0x07, 0xff, 0xff, 0xff)), RangeError);
+  t.equal(setupCodeFromRandom(Uint8Array.of(0xfa, 0x56, 0xea, 0x00, 0x00, 0x00, 0x30, 0x39)), '00012345', 'a word at or above 42 x 10^8 is rejected, the next word used');
+  t.equal(setupCodeFromRandom(Uint8Array.of(0xfa, 0x56, 0xe9, 0xfe)), '99999998', 'the largest accepted word, reduced mod 10^8');
+  t.equal(setupCodeFromRandom(Uint8Array.of(0x07, 0xff, 0xff, 0xff)), '34217727', 'words above 10^8 are reduced, not wasted');
+  t.throws(() => setupCodeFromRandom(Uint8Array.of(0xff, 0xff, 0xff, 0xff)), RangeError);
+  let failures = 0;
+  for (let i = 0; i < 20_000; i++) {
+    try { setupCodeFromRandom(crypto.getRandomValues(new Uint8Array(16))); } catch { failures++; }
+  }
+  t.equal(failures, 0, '16 random bytes give a code (failure odds about 1 in 4 million)');
   fc.assert(fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (r) => { try { return isSetupCode(setupCodeFromRandom(r)); } catch (e) { return e instanceof RangeError; } }));
   t.end();
 });

@@ -60,15 +60,20 @@ export function checkSetupCode(code: string): string {
   return code;
 }
 
+/** Largest multiple of 10^8 not above 2^32. */
+const SAMPLE_LIMIT = 4_200_000_000;
+
 /**
- * A new setup code from host randomness (at least 4 bytes; 16 make failure negligible):
- * rejection sampling of 27-bit values below 10^8, so every code is equally likely.
+ * A new setup code from host randomness (at least 4 bytes; pass 16): rejection sampling of
+ * 32-bit values below 42 x 10^8, reduced mod 10^8, so every code is equally likely. Each
+ * 4-byte draw is refused with probability 2.2 % (or when trivial), so 16 bytes fail about
+ * once in 4 million calls.
  */
 export function setupCodeFromRandom(random: Uint8Array): string {
   for (let i = 0; i + 4 <= random.length; i += 4) {
-    const value = ((random[i]! & 0x07) << 24) | (random[i + 1]! << 16) | (random[i + 2]! << 8) | random[i + 3]!;
-    if (value >= 100_000_000) continue;
-    const code = String(value).padStart(SETUP_CODE_DIGITS, '0');
+    const value = ((random[i]! << 24) | (random[i + 1]! << 16) | (random[i + 2]! << 8) | random[i + 3]!) >>> 0;
+    if (value >= SAMPLE_LIMIT) continue;
+    const code = String(value % 100_000_000).padStart(SETUP_CODE_DIGITS, '0');
     if (!TRIVIAL_CODES.has(code)) return code;
   }
   throw new RangeError('setupCodeFromRandom: not enough random bytes, pass 16');
