@@ -138,7 +138,7 @@ t.test('the rule on the ledger', async (t) => {
   const home = new AttestedSeries(LEGACY_HOME, MeterRole.CONSUMER, 0);
   const usage = apply(w.tx(TxType.RECORD_USAGE, recordUsageBody(signReadings(home.next(T0, 800), Da.signer)), Ga));
   t.equal(usage.status, 'applied', usage.reason ?? '');
-  t.ok([...machine.state.usage.values()].some((u) => u.consumer === Ca.id && u.wh === 800), 'usage pending for the consumer');
+  t.ok([...machine.state.allUsage()].some((u) => u.consumer === Ca.id && u.wh === 800), 'usage pending for the consumer');
 });
 
 t.test('over HTTP: the meter list, and a certificate naming the attesting gateway', async (t) => {

@@ -60,7 +60,7 @@ function snapshot(state: LedgerState): string {
   let wh = 0;
   for (const a of state.assets.values()) wh += a.wh * (a.status.length + 1) + a.owner.charCodeAt(0);
   let usage = 0;
-  for (const u of state.usage.values()) usage += u.wh;
+  for (const u of state.allUsage()) usage += u.wh;
   let seqs = 0;
   for (const m of state.meters.values()) seqs += m.lastSeq;
   return `${state.assets.size}/${wh}/${usage}/${seqs}/${state.histories.size}/${state.contracts.size}/${state.policies.size}/${state.clocks.size}`;

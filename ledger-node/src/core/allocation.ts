@@ -5,7 +5,7 @@
  *     usage to that method brings the cumulative renewable share to the contract target
  *     (ties: lower method code). The best-ranked methods are the chosen ones.
  *  2. Take open, unexpired assets of a chosen method owned by the intermediary, nearest expiry
- *     first (then id), splitting the last one as needed.
+ *     first (then by root and offset: one reading at a time), splitting the last one as needed.
  *  3. Still short: take them from other intermediaries whose transfer policy admits this one
  *     for that method (rule priority, then lender id, up to the rule's Wh per interval),
  *     recording the request, the transfer lender -> intermediary and the allocation.
@@ -16,11 +16,11 @@
  * "Now" is the closed interval's start: an asset with expiry <= it is expired.
  */
 import { isRenewable, PRODUCTION_METHODS } from '@wattledger/protocol';
-import { takePiece } from './asset-ops.js';
+import { SplitBatch } from './asset-ops.js';
 import type { LedgerEvent } from './events.js';
 import { RecordKind } from './record-codec.js';
 import type { Lender, LedgerState } from './state.js';
-import { AssetStatus, type Contract, type PendingUsage } from './types.js';
+import { AssetStatus, type Asset, type Contract, type PendingUsage } from './types.js';
 import type { AssetHeap } from './asset-heap.js';
 
 const ALL_METHODS: readonly number[] = PRODUCTION_METHODS.map((m) => m.code);
@@ -34,14 +34,16 @@ interface CloseRun {
   readonly events: LedgerEvent[];
   /** Wh taken from each lender during this close (policy limit per interval). */
   readonly borrowed: Map<string, number>;
+  readonly splits: SplitBatch;
 }
 
 export function allocateInterval(state: LedgerState, intermediary: string, closeInterval: number, events: LedgerEvent[]): void {
-  const run: CloseRun = { state, intermediary, closeInterval, events, borrowed: new Map() };
+  const run: CloseRun = { state, intermediary, closeInterval, events, borrowed: new Map(), splits: new SplitBatch(state) };
   for (const usage of state.takePendingUsage(intermediary, closeInterval)) {
     state.deleteUsage(usage, false);
     allocateUsage(run, usage);
   }
+  run.splits.settle();
 }
 
 /** The methods a contract accepts, ascending. */
@@ -141,21 +143,22 @@ function takeFrom(run: CloseRun, heap: AssetHeap, owner: string, method: number,
   const { state } = run;
   let remaining = wanted;
   while (remaining > 0) {
-    const top = heap.peek();
-    if (top === undefined) break;
-    const asset = state.assets.get(top.id);
-    if (asset === undefined || asset.status !== AssetStatus.OPEN || asset.owner !== owner || asset.method !== method) {
+    // Pool entries are the asset objects; one that left the map (split) or moved is stale.
+    const asset = heap.peek() as Asset | undefined;
+    if (asset === undefined) break;
+    if (state.assets.get(asset.id) !== asset || asset.status !== AssetStatus.OPEN || asset.owner !== owner || asset.method !== method) {
       heap.pop();
       continue;
     }
-    heap.pop();
     if (asset.expiry <= run.closeInterval) {
+      heap.pop();
       asset.status = AssetStatus.EXPIRED;
       state.assetChanged(asset);
       run.events.push({ kind: 'expire', assetId: asset.id, owner, wh: asset.wh });
       continue;
     }
-    const piece = takePiece(state, asset, remaining);
+    if (asset.wh <= remaining) heap.pop();
+    const piece = run.splits.take(asset, remaining);
     if (lender !== null) {
       run.events.push({ kind: 'transfer', assetId: piece.id, root: piece.root, offset: piece.offset, wh: piece.wh, from: lender, to: run.intermediary, reason: 'borrow' });
     }

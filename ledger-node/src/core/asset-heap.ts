@@ -1,18 +1,21 @@
 /**
- * Min-heap of open assets ordered by (expiry, id): "nearest expiry first" (DESIGN §7 step 2)
- * with a total order, so the pop sequence is the same whatever the insertion history (a
- * node restored from a snapshot takes assets in the same order as one that never stopped).
- * Entries go stale when an asset is allocated, split, transferred or expired; callers skip
- * stale entries on pop (lazy deletion).
+ * Min-heap of open assets ordered by (expiry, root, offset): "nearest expiry first" (DESIGN §7
+ * step 2), then one reading at a time from its first Wh, a total order: the pop sequence is
+ * the same whatever the insertion history (a node restored from a snapshot takes assets in the
+ * same order as one that never stopped). An asset split in place (SplitBatch: its offset moves
+ * up as pieces leave its front) keeps its place: no other range of its root starts inside the
+ * range it covered. Entries go stale when an asset is allocated, split, transferred or
+ * expired; callers skip stale entries on pop (lazy deletion).
  */
 
 export interface HeapEntry {
   readonly expiry: number;
-  readonly id: string;
+  readonly root: string;
+  readonly offset: number;
 }
 
 function before(a: HeapEntry, b: HeapEntry): boolean {
-  return a.expiry < b.expiry || (a.expiry === b.expiry && a.id < b.id);
+  return a.expiry < b.expiry || (a.expiry === b.expiry && (a.root < b.root || (a.root === b.root && a.offset < b.offset)));
 }
 
 export class AssetHeap {
@@ -44,6 +47,13 @@ export class AssetHeap {
     const top = items[0];
     const last = items.pop();
     if (top === undefined || last === undefined || items.length === 0) return top;
+    this.siftDown(last);
+    return top;
+  }
+
+  /** Places `entry` at the root's slot (the last entry, just removed) and moves it down to its place. */
+  private siftDown(entry: HeapEntry): void {
+    const items = this.items;
     let i = 0;
     const n = items.length;
     for (;;) {
@@ -51,11 +61,10 @@ export class AssetHeap {
       if (left >= n) break;
       const right = left + 1;
       const child = right < n && before(items[right]!, items[left]!) ? right : left;
-      if (!before(items[child]!, last)) break;
+      if (!before(items[child]!, entry)) break;
       items[i] = items[child]!;
       i = child;
     }
-    items[i] = last;
-    return top;
+    items[i] = entry;
   }
 }

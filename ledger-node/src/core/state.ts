@@ -57,7 +57,6 @@ export class LedgerState {
   readonly contracts = new Map<string, Contract>();
   readonly policies = new Map<string, TransferPolicy>();
   readonly histories = new Map<string, History>();
-  readonly usage = new Map<string, PendingUsage>();
   readonly clocks = new Map<string, IntermediaryClock>();
   readonly certificateRequests = new Map<string, CertificateRequest>();
   /** Ids of every transaction ever ordered (applied or rejected): a repeat is a duplicate. */
@@ -107,11 +106,16 @@ export class LedgerState {
     (record as Tracked).$born = this.epoch;
   }
 
-  /** Logs a removal; a record created in this same block is simply dropped from the log. */
+  /**
+   * Logs a removal. An entry the record already has in this block's log is dropped (the
+   * removal supersedes it, and the object may have changed since: see SplitBatch); a record
+   * created in this same block leaves no trace at all.
+   */
   private touchDeleted(kind: RecordKind, key: string, record: object): void {
     const tracked = record as Tracked;
-    if (tracked.$born === this.epoch && tracked.$epoch === this.epoch) this.logRecords[tracked.$log!] = undefined;
-    else {
+    const logged = tracked.$epoch === this.epoch;
+    if (logged) this.logRecords[tracked.$log!] = undefined;
+    if (!(logged && tracked.$born === this.epoch)) {
       this.logKinds.push(kind);
       this.logKeys.push(key);
       this.logRecords.push(null);
@@ -246,7 +250,7 @@ export class LedgerState {
   }
 
   private pool(owner: string, method: number, intervalStart: number, asset: Asset): void {
-    // The asset is its own heap entry: its expiry and id never change.
+    // The asset is its own heap entry (see AssetHeap on why a split in place keeps its order).
     this.poolHeap(owner, method).push(asset);
     if (this.granularIndexed) this.granularHeap(owner, method, intervalStart).push(asset);
   }
@@ -326,18 +330,29 @@ export class LedgerState {
     this.touch(RecordKind.HISTORY, consumer, history);
   }
 
+  /** The pending usage of an intermediary under `key` (see PendingUsage.key). */
+  usageOf(intermediary: string, key: string): PendingUsage | undefined {
+    return this.pendingIndex.get(intermediary)?.get(key);
+  }
+
+  /** Every pending usage record, by intermediary (insertion order). */
+  *allUsage(): IterableIterator<PendingUsage> {
+    for (const pending of this.pendingIndex.values()) yield* pending.values();
+  }
+
   putUsage(usage: PendingUsage, mark = true): void {
-    if (mark && !this.usage.has(usage.key)) this.born(usage);
-    this.usage.set(usage.key, usage);
     let pending = this.pendingIndex.get(usage.intermediary);
     if (pending === undefined) this.pendingIndex.set(usage.intermediary, (pending = new Map()));
+    if (mark && !pending.has(usage.key)) this.born(usage);
     pending.set(usage.key, usage);
     if (mark) this.touch(RecordKind.USAGE, usage.key, usage);
   }
 
-  /** Deletes pending usage (see `takePendingUsage` for a close-interval's). */
+  /**
+   * Deletes pending usage. A close-interval's usage has already left the index
+   * (`takePendingUsage`): it passes `indexed` false and only the removal is logged.
+   */
   deleteUsage(usage: PendingUsage, indexed = true): void {
-    this.usage.delete(usage.key);
     if (indexed) this.pendingIndex.get(usage.intermediary)?.delete(usage.key);
     this.touchDeleted(RecordKind.USAGE, usage.key, usage);
   }

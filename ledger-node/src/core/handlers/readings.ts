@@ -116,7 +116,7 @@ export function recordUsage(state: LedgerState, signed: SignedReadings, input: H
     if (quarantined(meter, c, input)) continue;
     if (reading.importedWh === 0) continue;
     const key = `${meter.intermediary}|${reading.intervalStart}|${meter.owner}`;
-    const pending = state.usage.get(key);
+    const pending = state.usageOf(meter.intermediary, key);
     if (pending !== undefined) {
       pending.wh += reading.importedWh;
       state.touch(RecordKind.USAGE, key, pending);
