@@ -45,6 +45,23 @@ t.test('same bytes as the protocol profile (cbor-x) for uint32, text, bytes, boo
   t.pass();
 });
 
+t.test('long text (the encodeInto path) gives the same bytes, non-ASCII and lone surrogates included', async (t) => {
+  const long = fc.tuple(fc.string({ minLength: 32, maxLength: 300 }), fc.nat(), fc.constantFrom('é', '€', '😀', '\ud800', '\udfff', 'a'))
+    .map(([ascii, at, odd]) => ascii.slice(0, at % (ascii.length + 1)) + odd + ascii.slice(at % (ascii.length + 1)));
+  fc.assert(fc.property(long, (value) => {
+    const w = new CborWriter(1);
+    w.text(value).uint(7);
+    // A lone surrogate is written as U+FFFD (well-formed UTF-8, as TextEncoder does); cbor-x
+    // would write its WTF-8 bytes, which no UTF-8 decoder accepts.
+    const wellFormed = value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+    return toHex(w.view8()) === toHex(encodeCbor(wellFormed)) + '07';
+  }), { numRuns: 3000, seed: 11 });
+  const hex = 'ab'.repeat(32);
+  t.equal(toHex(new CborWriter(1).asciiz(hex).view8()), toHex(new TextEncoder().encode(hex)) + '00', 'long asciiz');
+  t.throws(() => new CborWriter(1).asciiz(`${hex}é`), RangeError, 'long non-ASCII asciiz');
+  t.throws(() => new CborWriter(1).asciiz('é'), RangeError, 'short non-ASCII asciiz');
+});
+
 t.test('integers above uint32 are float64 and decode back exactly', async (t) => {
   for (const n of [0x1_0000_0000, 2 ** 40 + 1, Number.MAX_SAFE_INTEGER]) {
     const w = new CborWriter(4);
