@@ -1,13 +1,30 @@
 /** Byte helpers shared by every codec. Pure: no Buffer, runs on XS. */
 
-const HEX = '0123456789abcdef';
+const HEX_CODES = Uint8Array.from([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]); // '0'..'9', 'a'..'f'
+/** ASCII to string where the host has a TextDecoder (XS may not: String.fromCharCode there). */
+const asciiDecoder: { decode(bytes: Uint8Array): string } | undefined = typeof TextDecoder === 'function' ? new TextDecoder() : undefined;
+let digits = new Uint8Array(64);
 
+/**
+ * Lower-case hex as one flat string: appending two characters at a time would leave a rope of
+ * string pieces that every later hash lookup first copies (ids are map keys on hot paths).
+ */
 export function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) {
+  const n = bytes.length;
+  if (digits.length < 2 * n) digits = new Uint8Array(2 * n);
+  for (let i = 0, o = 0; i < n; i++, o += 2) {
     const b = bytes[i]!;
-    out += HEX[b >> 4]! + HEX[b & 15]!;
+    digits[o] = HEX_CODES[b >> 4]!;
+    digits[o + 1] = HEX_CODES[b & 15]!;
   }
+  return asciiText(digits, 0, 2 * n);
+}
+
+/** The string of `bytes[start..end)`, each byte below 0x80 (callers check). */
+export function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  if (asciiDecoder !== undefined) return asciiDecoder.decode(bytes.subarray(start, end));
+  let out = '';
+  for (let i = start; i < end; i += 4096) out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
   return out;
 }
 

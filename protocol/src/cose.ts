@@ -10,7 +10,9 @@
  * are kept exactly as received and verified as such.
  */
 import { Tag } from 'cbor-x';
-import { asIntMap, decodeCbor, encodeCbor, intMap, isTagged } from './cbor.js';
+import { equalBytes } from './bytes.js';
+import { asIntMap, decodeCbor, encodeCbor, intMap, isTagged, MAX_CBOR_BYTES } from './cbor.js';
+import { CanonicalReader, Major } from './cbor-canonical.js';
 import { BadCoseError, BadSignatureError } from './errors.js';
 import { ED25519_SIGNATURE_BYTES, type Signer, type Verifier } from './signer.js';
 
@@ -62,6 +64,10 @@ export function createSign1(options: CreateSign1Options): Uint8Array {
 
 /** Parses and checks the structure of a COSE_Sign1 (tagged); does not check the signature. */
 export function decodeSign1(bytes: Uint8Array, maxBytes?: number): Sign1 {
+  if (bytes instanceof Uint8Array && bytes.length <= (maxBytes ?? MAX_CBOR_BYTES)) {
+    const usual = readUsualSign1(bytes);
+    if (usual !== undefined) return usual;
+  }
   const item = decodeCbor(bytes, maxBytes);
   if (!isTagged(item, COSE_SIGN1_TAG)) throw new BadCoseError('not a COSE_Sign1: CBOR tag 18 expected');
   const parts = item.value;
@@ -81,6 +87,30 @@ export function decodeSign1(bytes: Uint8Array, maxBytes?: number): Sign1 {
   }
   const kid = unprotectedHeader.get(HeaderLabel.KID) ?? protectedHeader.get(HeaderLabel.KID);
   if (kid !== undefined && !(kid instanceof Uint8Array)) throw new BadCoseError('COSE kid must be a byte string');
+  return { protectedBytes, protectedHeader, unprotectedHeader, kid, payload, signature };
+}
+
+/**
+ * The shape every wattledger signer writes, read without the general decoder: tag 18, the
+ * protected header {1: -8}, an unprotected header that is empty or holds only the kid, an
+ * attached payload and a 64-byte signature, all in canonical form. Anything else: undefined,
+ * and decodeSign1 takes the general path (which accepts this shape with the same result).
+ */
+function readUsualSign1(bytes: Uint8Array): Sign1 | undefined {
+  const r = new CanonicalReader(bytes);
+  if (r.head(Major.TAG) !== COSE_SIGN1_TAG || r.head(Major.ARRAY) !== 4) return undefined;
+  const protectedBytes = r.byteString();
+  if (protectedBytes === undefined || !equalBytes(protectedBytes, EDDSA_PROTECTED_HEADER)) return undefined;
+  const labels = r.head(Major.MAP);
+  let kid: Uint8Array | undefined;
+  if (labels === 1) {
+    if (r.uint() !== HeaderLabel.KID || (kid = r.byteString()) === undefined) return undefined;
+  } else if (labels !== 0) return undefined;
+  const payload = r.byteString();
+  const signature = r.byteString();
+  if (payload === undefined || signature === undefined || signature.length !== ED25519_SIGNATURE_BYTES || !r.atEnd) return undefined;
+  const protectedHeader = new Map<number, unknown>([[HeaderLabel.ALG, ALG_EDDSA]]);
+  const unprotectedHeader = kid === undefined ? new Map<number, unknown>() : new Map<number, unknown>([[HeaderLabel.KID, kid]]);
   return { protectedBytes, protectedHeader, unprotectedHeader, kid, payload, signature };
 }
 

@@ -12,7 +12,8 @@
  * The same hash is the reading's identity (`readingHash`), from which asset ids derive.
  */
 import { equalBytes, fromHex, toHex } from './bytes.js';
-import { decodeCbor, encodeCbor } from './cbor.js';
+import { decodeCbor, encodeCbor, MAX_CBOR_BYTES } from './cbor.js';
+import { CanonicalReader, Major } from './cbor-canonical.js';
 import { createSign1, decodeSign1, verifySign1, type Sign1 } from './cose.js';
 import { BadReadingError } from './errors.js';
 import { sha256, SHA256_BYTES } from './hash.js';
@@ -90,6 +91,11 @@ function describe(value: unknown): string {
 
 /** Validates every field of a reading against the contract; returns it frozen. */
 export function validateReading(reading: IntervalReading): IntervalReading {
+  checkReading(reading);
+  return Object.freeze({ ...reading });
+}
+
+function checkReading(reading: IntervalReading): void {
   if (reading.version !== READING_VERSION) fail('version', `unsupported version ${describe(reading.version)} (this build reads version ${READING_VERSION})`);
   if (!isMeterId(reading.meterId)) fail('meterId', `16 lower-case hex digits expected, got ${describe(reading.meterId)}`);
   checkUint(reading.seq, 'seq', MAX_SEQ);
@@ -104,7 +110,6 @@ export function validateReading(reading: IntervalReading): IntervalReading {
   const method = checkUint(reading.productionMethod, 'productionMethod', 0xff);
   if (method !== NO_PRODUCTION_METHOD && productionMethodByCode(method) === undefined) fail('productionMethod', `unknown code ${method}`);
   if (!(reading.prevHash instanceof Uint8Array) || reading.prevHash.length !== SHA256_BYTES) fail('prevHash', `${SHA256_BYTES} bytes expected, got ${describe(reading.prevHash)}`);
-  return Object.freeze({ ...reading });
 }
 
 function toWireArray(reading: IntervalReading): unknown[] {
@@ -155,13 +160,7 @@ export function encodeReadingBatch(readings: ReadonlyArray<IntervalReading>): Ui
  * is computed from the bytes received alone or from its place in a batch.
  */
 export function decodeReadingPayload(payload: Uint8Array): IntervalReading[] {
-  const item = decodeCbor(payload);
-  if (!Array.isArray(item) || item.length === 0) throw new BadReadingError('reading payload: non-empty CBOR array expected');
-  const single = !Array.isArray(item[0]);
-  if (item.length > MAX_BATCH_READINGS) throw new BadReadingError(`reading batch: at most ${MAX_BATCH_READINGS} readings, got ${item.length}`);
-  const readings = single ? [fromWireArray(item)] : item.map(fromWireArray);
-  const canonical = single ? encodeReading(readings[0]!) : encodeReadingBatch(readings);
-  if (!equalBytes(canonical, payload)) throw new BadReadingError('reading payload is not in the canonical encoding (minimal integers, definite lengths)');
+  const readings = readCanonicalReadings(payload) ?? decodeAnyReadings(payload);
   for (let i = 1; i < readings.length; i++) {
     const a = readings[i - 1]!;
     const b = readings[i]!;
@@ -169,6 +168,64 @@ export function decodeReadingPayload(payload: Uint8Array): IntervalReading[] {
     if (b.seq <= a.seq) throw new BadReadingError(`reading batch: entry ${i} has seq ${b.seq} after ${a.seq}; ascending order required`);
   }
   return readings;
+}
+
+/** The general path: any CBOR, checked against the canonical form by encoding it again. */
+function decodeAnyReadings(payload: Uint8Array): IntervalReading[] {
+  const item = decodeCbor(payload);
+  if (!Array.isArray(item) || item.length === 0) throw new BadReadingError('reading payload: non-empty CBOR array expected');
+  const single = !Array.isArray(item[0]);
+  if (item.length > MAX_BATCH_READINGS) throw new BadReadingError(`reading batch: at most ${MAX_BATCH_READINGS} readings, got ${item.length}`);
+  const readings = single ? [fromWireArray(item)] : item.map(fromWireArray);
+  const canonical = single ? encodeReading(readings[0]!) : encodeReadingBatch(readings);
+  if (!equalBytes(canonical, payload)) throw new BadReadingError('reading payload is not in the canonical encoding (minimal integers, definite lengths)');
+  return readings;
+}
+
+/**
+ * The canonical form read directly (every head shortest, definite lengths, the field types of
+ * the contract), which is what encoding again would compare against: a payload this accepts
+ * is canonical by construction, with no second encoding. Undefined for anything else, which
+ * the general path then rejects (or accepts) exactly as before. Fields are validated only
+ * once the whole payload has been read, so the first error is the general path's.
+ */
+function readCanonicalReadings(payload: Uint8Array): IntervalReading[] | undefined {
+  if (payload.length > MAX_CBOR_BYTES) return undefined;
+  const r = new CanonicalReader(payload);
+  const outer = r.head(Major.ARRAY);
+  if (outer < 1) return undefined;
+  const single = payload[r.pos]! >> 5 !== Major.ARRAY;
+  if (single ? outer !== 10 : outer > MAX_BATCH_READINGS) return undefined;
+  const readings: IntervalReading[] = [];
+  for (let i = 0; i < (single ? 1 : outer); i++) {
+    if (!single && r.head(Major.ARRAY) !== 10) return undefined;
+    const reading = readCanonicalFields(r);
+    if (reading === undefined) return undefined;
+    readings.push(reading);
+  }
+  if (!r.atEnd) return undefined;
+  for (const reading of readings) {
+    checkReading(reading);
+    Object.freeze(reading);
+  }
+  return readings;
+}
+
+/** The 10 fields after the array head, in the order of the payload; undefined if not canonical. */
+function readCanonicalFields(r: CanonicalReader): IntervalReading | undefined {
+  const version = r.uint();
+  const meterId = r.byteString();
+  if (meterId === undefined || meterId.length !== METER_ID_BYTES) return undefined;
+  const seq = r.uint();
+  const intervalStart = r.uint();
+  const intervalLength = r.uint();
+  const importedWh = r.uint();
+  const exportedWh = r.uint();
+  const flags = r.uint();
+  const productionMethod = r.uint();
+  const prevHash = r.byteString();
+  if (prevHash === undefined || version < 0 || seq < 0 || intervalStart < 0 || intervalLength < 0 || importedWh < 0 || exportedWh < 0 || flags < 0 || productionMethod < 0) return undefined;
+  return { version, meterId: toHex(meterId), seq, intervalStart, intervalLength, importedWh, exportedWh, flags, productionMethod, prevHash: prevHash.slice() };
 }
 
 /** Identity of a reading and the link its successor carries: SHA-256 of its payload bytes. */

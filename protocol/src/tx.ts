@@ -9,6 +9,7 @@
  */
 import { toHex } from './bytes.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
+import { CanonicalReader, Major } from './cbor-canonical.js';
 import { createSign1, decodeSign1, verifySign1, type Sign1 } from './cose.js';
 import { BadTxError, ProtocolError } from './errors.js';
 import { sha256 } from './hash.js';
@@ -74,6 +75,10 @@ export function decodeTx(bytes: Uint8Array): DecodedTx {
   let item: unknown;
   try {
     sign1 = decodeSign1(bytes, MAX_TX_BYTES);
+    const usual = readUsualPayload(sign1.payload);
+    if (usual !== undefined && sign1.kid !== undefined && sign1.kid.length > 0) {
+      return { id: txId(bytes), signerId: toHex(sign1.kid), type: usual.type, nonce: usual.nonce, body: usual.body, sign1, bytes };
+    }
     item = decodeCbor(sign1.payload, MAX_TX_BYTES);
   } catch (cause) {
     if (cause instanceof ProtocolError) throw new BadTxError(`transaction envelope: ${cause.message}`, { cause });
@@ -88,6 +93,23 @@ export function decodeTx(bytes: Uint8Array): DecodedTx {
   const body = toBody(rawBody, 'body', 0);
   if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof Uint8Array) throw new BadTxError('transaction body must be a map');
   return { id: txId(bytes), signerId: toHex(sign1.kid), type: type as TxType, nonce, body: body as TxBody, sign1, bytes };
+}
+
+/**
+ * A valid payload in canonical form with ASCII text, read without the general decoder (see
+ * cbor-canonical.ts); undefined for anything else, which the general path then decodes,
+ * accepts or rejects exactly as before. The body comes out as toBody would make it.
+ */
+function readUsualPayload(payload: Uint8Array): TxContent | undefined {
+  if (payload.length > MAX_TX_BYTES) return undefined;
+  const r = new CanonicalReader(payload);
+  if (r.head(Major.ARRAY) !== 4 || r.uint() !== TX_VERSION) return undefined;
+  const type = r.asciiText();
+  const nonce = r.uint();
+  if (type === undefined || !TX_TYPES.has(type) || nonce < 0 || payload[r.pos]! >> 5 !== Major.MAP) return undefined;
+  const body = r.value();
+  if (body === undefined || !r.atEnd) return undefined;
+  return { type: type as TxType, nonce, body: body as TxBody };
 }
 
 export function verifyTx(tx: DecodedTx, publicKey: Uint8Array, verifier: Verifier): void {

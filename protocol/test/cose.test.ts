@@ -1,7 +1,8 @@
 import t from 'tap';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import {
-  BadCoseError, BadSignatureError, createSign1, decodeSign1, encodeCbor, fromHex, nobleEd25519, sigStructure, toHex, utf8, verifySign1, EDDSA_PROTECTED_HEADER,
+  BadCoseError, BadSignatureError, createSign1, decodeCbor, decodeSign1, encodeCbor, fromHex, nobleEd25519, sigStructure, toHex, utf8, verifySign1, EDDSA_PROTECTED_HEADER,
 } from '../src/index.js';
 import { nodeEd25519 } from '../src/node/index.js';
 import { Tag } from 'cbor-x';
@@ -67,4 +68,31 @@ t.test('structural rejections are BAD_COSE', async (t) => {
 t.test('random, truncated and bit-flipped COSE bytes yield only typed errors', async (t) => {
   assertGarbageSafe(decodeSign1, expected);
   t.pass();
+});
+
+t.test('the usual shape (read without cbor-x) decodes to what cbor-x gives (fast-check)', async (t) => {
+  const signer = nobleEd25519.signer(new Uint8Array(32).fill(9));
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), fc.option(fc.uint8Array({ maxLength: 40 })), (payload, kid) => {
+    const bytes = createSign1({ payload, signer, ...(kid === null ? {} : { kid }) });
+    const decoded = decodeSign1(bytes);
+    const [protectedBytes, unprotected, p, signature] = (decodeCbor(bytes) as { value: unknown[] }).value;
+    t.same(decoded, { protectedBytes, protectedHeader: decodeCbor(protectedBytes as Uint8Array), unprotectedHeader: unprotected, kid: kid ?? undefined, payload: p, signature });
+    return decoded.payload.length === payload.length;
+  }), { numRuns: 100 });
+});
+
+t.test('other well-formed shapes still take the general path', async (t) => {
+  const sig = new Uint8Array(64).fill(7);
+  const kid = new Uint8Array([1, 2]);
+  // alg -8 written as 0x38 0x07 (a longer form): not the usual protected bytes, still EdDSA.
+  const longAlg = fromHex('a1013807');
+  const withContentType = new Tag([EDDSA_PROTECTED_HEADER, new Map<number, unknown>([[3, 'application/cbor'], [4, kid]]), new Uint8Array(3), sig], 18);
+  const a = decodeSign1(encodeCbor(new Tag([longAlg, new Map([[4, kid]]), new Uint8Array(3), sig], 18)));
+  t.same([a.protectedBytes, a.protectedHeader.get(1), a.kid], [longAlg, -8, kid]);
+  const b = decodeSign1(encodeCbor(withContentType));
+  t.same([b.unprotectedHeader.get(3), b.kid], ['application/cbor', kid]);
+  const kidInProtected = encodeCbor(new Map<number, unknown>([[1, -8], [4, kid]]));
+  t.same(decodeSign1(encodeCbor(new Tag([kidInProtected, new Map(), new Uint8Array(3), sig], 18))).kid, kid, 'kid in the protected bucket');
+  t.throws(() => decodeSign1(encodeCbor(new Tag([EDDSA_PROTECTED_HEADER, new Map(), new Uint8Array(3), sig], 18)).subarray(0, -1)), { code: 'BAD_CBOR' }, 'truncated');
+  t.throws(() => decodeSign1(createSign1({ payload: new Uint8Array(100), signer: nobleEd25519.signer(new Uint8Array(32).fill(9)) }), 90), { code: 'TOO_LARGE' }, 'the size limit holds on the usual shape too');
 });

@@ -110,6 +110,85 @@ t.test('non-canonical encodings are refused so hashes cannot be malleated', asyn
   t.throws(() => decodeReadingPayload(padded), { code: 'BAD_READING', message: /canonical/ });
 });
 
+/** Every way to write `bytes`' item at `at` (an unsigned integer head) longer than needed. */
+function lengthenedHeads(bytes: Uint8Array, at: number): Uint8Array[] {
+  const initial = bytes[at]!;
+  const info = initial & 31;
+  const size = info < 24 ? 1 : info === 24 ? 2 : info === 25 ? 3 : 5;
+  let value = 0;
+  for (let i = 1; i < size; i++) value = value * 256 + bytes[at + i]!;
+  if (size === 1) value = info;
+  const major = initial & 0xe0;
+  const forms: number[][] = [];
+  if (size < 2 && value < 256) forms.push([major | 24, value]);
+  if (size < 3) forms.push([major | 25, value >> 8, value & 255]);
+  if (size < 5) forms.push([major | 26, 0, 0, value >> 8, value & 255]);
+  forms.push([major | 27, 0, 0, 0, 0, value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255]);
+  return forms.map((head) => new Uint8Array([...bytes.subarray(0, at), ...head, ...bytes.subarray(at + size)]));
+}
+
+/** Offsets of the heads of a single reading's array and of its ten fields. */
+function fieldHeads(bytes: Uint8Array): number[] {
+  const heads = [0];
+  let p = 1;
+  for (let field = 0; field < 10; field++) {
+    heads.push(p);
+    const info = bytes[p]! & 31;
+    const size = info < 24 ? 1 : info === 24 ? 2 : info === 25 ? 3 : 5;
+    let value = info;
+    if (size > 1) { value = 0; for (let i = 1; i < size; i++) value = value * 256 + bytes[p + i]!; }
+    p += size + (bytes[p]! >> 5 === 2 ? value : 0);
+  }
+  return heads;
+}
+
+t.test('every longer-than-needed head of a reading is refused as non-canonical (fast-check)', async (t) => {
+  fc.assert(fc.property(arbReading, (r) => {
+    const bytes = encodeReading(r);
+    for (const at of fieldHeads(bytes)) {
+      for (const variant of lengthenedHeads(bytes, at)) {
+        try {
+          decodeReadingPayload(variant);
+          return false;
+        } catch (error) {
+          if (!(error instanceof BadReadingError || (error as { code?: string }).code === 'BAD_CBOR')) throw error;
+        }
+      }
+    }
+    return true;
+  }), { numRuns: 100 });
+  t.pass();
+});
+
+t.test('indefinite lengths, floats and long batch heads are refused; the canonical bytes are not', async (t) => {
+  const r = reading({ seq: 70_000, exportedWh: 100_000 });
+  const bytes = encodeReading(r);
+  const hex = toHex(bytes);
+  const nonCanonical = (what: string, variant: string) => t.throws(() => decodeReadingPayload(fromHex(variant)), { code: 'BAD_READING', message: /canonical/ }, what);
+  nonCanonical('indefinite-length array', `9f${hex.slice(2)}ff`);
+  nonCanonical('exportedWh as float32 (same length as its uint32)', hex.replace('1a000186a0', 'fa47c35000'));
+  t.same(decodeCbor(fromHex(hex.replace('1a000186a0', 'fa47c35000'))), decodeCbor(bytes), 'the float decodes to the same values');
+  t.throws(() => decodeReadingPayload(fromHex(`${hex.slice(0, -68)}5f5820${hex.slice(-64)}ff`)), { code: 'BAD_CBOR' }, 'prevHash as an indefinite byte string');
+  nonCanonical('batch of one with a 1-byte count', `9801${hex}`);
+  t.same(decodeReadingPayload(fromHex(`81${hex}`)), [r], 'batch of one, canonical');
+  t.same(decodeReadingPayload(bytes), [r], 'single, canonical');
+  const batch = encodeReadingBatch(Array.from({ length: 30 }, (_, i) => reading({ seq: i + 1, intervalStart: r.intervalStart + 1800 * i })));
+  t.equal(toHex(batch).slice(0, 4), '981e', 'a batch of 30 has a 1-byte count');
+  t.equal(decodeReadingPayload(batch).length, 30);
+  nonCanonical('batch of 30 with a 2-byte count', `99001e${toHex(batch).slice(4)}`);
+  t.ok(Object.isFrozen(decodeReadingPayload(bytes)[0]), 'decoded readings are frozen');
+});
+
+t.test('an invalid field in canonical bytes gets the same error as before, after the whole payload is read', async (t) => {
+  const good = encodeReading(reading());
+  const bad = encodeCbor([1, fromHex(meterId), 1, 1801, 1800, 0, 5, 0, 1, ZERO_HASH]);
+  t.throws(() => decodeReadingPayload(bad), { code: 'BAD_READING', message: /intervalStart/ });
+  t.throws(() => decodeReadingPayload(encodeCbor([decodeCbor(bad), decodeCbor(good)]).subarray(0, -1)), { code: 'BAD_CBOR' }, 'a truncated entry after an invalid one: malformed first');
+  t.throws(() => decodeReadingPayload(encodeCbor([2, fromHex(meterId), 1, 0, 1800, 0, 5, 0, 1, ZERO_HASH])), { code: 'BAD_READING', message: /version/ });
+  t.throws(() => decodeReadingPayload(encodeCbor([1, new Uint8Array(7), 1, 0, 1800, 0, 5, 0, 1, ZERO_HASH])), { code: 'BAD_READING', message: /meterId/ });
+  t.throws(() => decodeReadingPayload(encodeCbor([1, fromHex(meterId), 1, 0, 1800, 0, 5, 0, 1, new Uint8Array(31)])), { code: 'BAD_READING', message: /prevHash/ });
+});
+
 t.test('batches must be one meter, ascending seq', async (t) => {
   const a = reading({ seq: 2 });
   const b = reading({ seq: 1, intervalStart: a.intervalStart + 1800 });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
-import { BadTxError, TxType, createSign1, decodeTx, encodeCbor, fromHex, nobleEd25519, signTx, toHex, verifyTx, type TxBody } from '../src/index.js';
+import { BadTxError, TxType, createSign1, decodeCbor, decodeSign1, decodeTx, encodeCbor, fromHex, nobleEd25519, signTx, toHex, verifyTx, type TxBody } from '../src/index.js';
 import { nodeEd25519 } from '../src/node/index.js';
 import { assertGarbageSafe } from './helpers.js';
 
@@ -56,4 +56,49 @@ t.test('garbage into decodeTx yields only typed errors', async (t) => {
 t.test('tx id helper agrees with node:crypto', async (t) => {
   const bytes = signTx({ type: TxType.CLOSE_INTERVAL, nonce: 1, body: {} }, signer, signerId);
   t.equal(decodeTx(bytes).id, toHex(new Uint8Array(createHash('sha256').update(bytes).digest())));
+});
+
+/** The body as cbor-x decodes it, maps turned into objects: what decodeTx gave before it read canonical input itself. */
+function bodyViaCborX(bytes: Uint8Array): unknown {
+  const plain = (v: unknown): unknown => (Array.isArray(v) ? v.map(plain) : v instanceof Map ? Object.fromEntries([...v].map(([k, x]) => [k, plain(x)])) : v);
+  return plain((decodeCbor(decodeSign1(bytes).payload) as unknown[])[3]);
+}
+
+t.test('decoded bodies equal cbor-x\'s decoding, ASCII or not, nested or not (fast-check)', async (t) => {
+  const leaf = fc.oneof(fc.integer({ min: -(2 ** 32), max: 2 ** 32 - 1 }), fc.string({ maxLength: 12 }), fc.string({ unit: 'binary-ascii', maxLength: 12 }), fc.uint8Array({ maxLength: 40 }), fc.boolean(), fc.constant(null));
+  const key = fc.oneof(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 8 })).filter((k) => k !== '__proto__');
+  const value = fc.letrec((tie) => ({ node: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 3 })) })).node;
+  fc.assert(fc.property(fc.constantFrom(...Object.values(TxType)), fc.nat(), fc.dictionary(key, value, { maxKeys: 6 }), (type, nonce, body) => {
+    const bytes = signTx({ type, nonce, body: body as TxBody }, signer, signerId);
+    const tx = decodeTx(bytes);
+    t.same(tx.body, bodyViaCborX(bytes));
+    return tx.type === type && tx.nonce === nonce && tx.id === toHex(createHash('sha256').update(bytes).digest());
+  }), { numRuns: 150 });
+});
+
+t.test('non-canonical but well-formed envelopes decode as before, to the same content', async (t) => {
+  const content = { type: TxType.TRANSFER, nonce: 30, body: { asset: 'ab', wh: 1500 } } as const;
+  const bytes = signTx(content, signer, signerId);
+  const payload = toHex(decodeSign1(bytes).payload);
+  const resign = (payloadHex: string) => toHex(createSign1({ payload: fromHex(payloadHex), signer, kid: signerId }));
+  const variants: Array<[string, string]> = [
+    ['kid with a 1-byte length', toHex(bytes).replace('a10448', 'a1045808')],
+    ['nonce in 4 bytes', resign(payload.replace('687472616e73666572181e', '687472616e736665721a0000001e'))],
+    ['wh in 4 bytes', resign(payload.replace('1905dc', '1a000005dc'))],
+    ['body map with a 1-byte count', resign(payload.replace('a26561737365', 'b8026561737365'))],
+  ];
+  for (const [what, variant] of variants) {
+    t.not(variant, toHex(bytes), `${what}: the variant differs`);
+    const tx = decodeTx(fromHex(variant));
+    t.same([tx.type, tx.nonce, tx.body, tx.signerId], [content.type, content.nonce, content.body, toHex(signerId)], what);
+    t.equal(tx.id, toHex(createHash('sha256').update(fromHex(variant)).digest()), `${what}: id of the bytes as submitted`);
+  }
+});
+
+t.test('a body with a repeated key or a "__proto__" key is judged by the general decoder', async (t) => {
+  const sign = (payload: Uint8Array) => createSign1({ payload, signer, kid: signerId });
+  // [1, "transfer", 0, {"a": 1, "a": 2}] and [1, "transfer", 0, {"__proto__": 1}]
+  const repeated = decodeTx(sign(fromHex('8401687472616e7366657200a2616101616102')));
+  t.same(repeated.body, { a: 2 });
+  t.throws(() => decodeTx(sign(fromHex('8401687472616e7366657200a1695f5f70726f746f5f5f01'))), { code: 'BAD_TX', message: /__proto__/ });
 });
