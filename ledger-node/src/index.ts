@@ -7,6 +7,7 @@ export * from './ordering/ordering.js';
 export { openEmbeddedSequencer, type EmbeddedSequencerOptions } from './ordering/embedded-sequencer.js';
 export { LedgerNode, type LedgerNodeOptions, type SubmitResult } from './node/ledger-node.js';
 export { hostSha256 } from './node/host-sha256.js';
+export { hostLeafHasher, workerLeafHasher, type WorkerLeafHasher } from './node/leaf-hasher.js';
 export { LedgerStore } from './store/ledger-store.js';
 export { createLedgerServer } from './http/server.js';
 export { startLedgerNode, type StartLedgerNodeOptions, type RunningLedgerNode } from './start.js';

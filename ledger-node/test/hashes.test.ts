@@ -7,7 +7,8 @@ import t from 'tap';
 import fc from 'fast-check';
 import { sha256 as nobleSha256 } from '@wattledger/protocol';
 import { nodeEd25519, nodeSha256 } from '@wattledger/protocol/node';
-import { hashes, type Sha256 } from '../src/core/hashes.js';
+import { hashes, type LeafHasher, type Sha256 } from '../src/core/hashes.js';
+import { workerLeafHasher } from '../src/node/leaf-hasher.js';
 import { compactSha256 } from '../src/core/sha256-compact.js';
 import { hostSha256 } from '../src/node/host-sha256.js';
 import { LedgerMachine } from '../src/core/machine.js';
@@ -23,9 +24,10 @@ interface BlockSummary {
 }
 
 /** A fixed log: setup, then fast-check commands from a fixed seed, in batches of 1 to 5. */
-function replay(sha256: Sha256, seed: number): BlockSummary[] {
+function replay(sha256: Sha256, seed: number, merkleLeaves?: LeafHasher): BlockSummary[] {
   const saved = hashes.sha256;
   hashes.sha256 = sha256;
+  hashes.merkleLeaves = merkleLeaves;
   try {
     const commands = fc.sample(fc.array(commandArb, { minLength: 120, maxLength: 120 }), { seed, numRuns: 1 })[0]!;
     const log = new RandomLedger(`hashes-${seed}`);
@@ -51,6 +53,7 @@ function replay(sha256: Sha256, seed: number): BlockSummary[] {
     return blocks;
   } finally {
     hashes.sha256 = saved;
+    hashes.merkleLeaves = undefined;
   }
 }
 
@@ -62,6 +65,13 @@ t.test('noble, node:crypto, the compact JS one and the node shell\'s give the sa
     t.ok(noble.length > 20, `seed ${seed}: ${noble.length} blocks`);
     for (const [name, sha256] of [['node:crypto', nodeSha256], ['compact', compactSha256], ['node shell', hostSha256]] as const) {
       t.same(replay(sha256, seed), noble, `seed ${seed}, ${name}: every block hash, state root, tx root and events root equal noble's`);
+    }
+    // Every block's events through the worker thread (no minimum), as a node shell hashes a close-interval's.
+    const hasher = workerLeafHasher({ minEntries: 0 });
+    try {
+      t.same(replay(hostSha256, seed, hasher.hash), noble, `seed ${seed}, events hashed on a worker thread: the same blocks`);
+    } finally {
+      await hasher.close();
     }
   }
 });

@@ -9,11 +9,11 @@
  * Block hash = SHA-256 of the CBOR header; block 1's previous hash is the genesis hash.
  */
 import { decodeCbor, encodeCbor, fromHex, toHex, utf8 } from '@wattledger/protocol';
-import { hashes } from './hashes.js';
+import { hashes, type LeafHashes, type LeafJob } from './hashes.js';
 import type { TxOutcome } from './apply.js';
-import { writeEvent, type LedgerEvent } from './events.js';
+import { writeEvent } from './events.js';
 import { CborWriter } from './cbor-writer.js';
-import { packedMerkleRoot } from './merkle.js';
+import { packedLeafHashes, packedMerkleRoot } from './merkle.js';
 import type { ChangeSet } from './state.js';
 
 export interface BlockHeader {
@@ -93,12 +93,7 @@ export interface BuiltBlock {
 /** One entry at a time, behind the RFC 6962 leaf prefix: H(0x00 || entry). */
 const leafInput = new CborWriter(512);
 
-/**
- * Leaf hashes of a tree's entries, packed. Each entry is written into one reused buffer and
- * hashed there: a close-interval's 100,000 events leave no bytes behind (the store encodes
- * them again as it writes them), which keeps the block's new ArrayBuffer memory, the amount
- * that makes V8 start a full collection, to the state changes.
- */
+/** Leaf hashes of a tree's entries (a block's transactions), packed. */
 function leafHashes<T>(items: readonly T[], write: (item: T, w: CborWriter) => void): Uint8Array {
   const packed = new Uint8Array(items.length * 32);
   for (let i = 0; i < items.length; i++) {
@@ -110,22 +105,68 @@ function leafHashes<T>(items: readonly T[], write: (item: T, w: CborWriter) => v
   return packed;
 }
 
-export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: ChangeSet }): BuiltBlock {
+/**
+ * Every block's events, back to back, and where each ends: reused from block to block (a
+ * close-interval's 100,000 events are ~25 MB, which would otherwise be new ArrayBuffer memory
+ * each time, the amount that makes V8 start a full collection).
+ */
+const eventEntries = new CborWriter(1 << 16);
+let eventEnds: Uint32Array = new Uint32Array(1 << 10);
+
+/** A block's Merkle leaves, begun: the events may still be hashing (see `hashes.merkleLeaves`). */
+export interface BlockLeaves {
+  readonly txLeaves: Uint8Array;
+  readonly eventCount: number;
+  readonly events: LeafJob;
+}
+
+/**
+ * Starts the block's leaf hashing. LedgerMachine calls it before it encodes the state changes,
+ * so that a host hashing on another thread does both at once.
+ */
+export function startBlockLeaves(outcomes: readonly TxOutcome[]): BlockLeaves {
+  const txLeaves = leafHashes(outcomes, writeTxLeafEntry);
+  eventEntries.position = 0;
+  let count = 0;
+  for (const outcome of outcomes) {
+    for (const event of outcome.events) {
+      writeEvent(event, eventEntries);
+      if (count === eventEnds.length) eventEnds = growUint32(eventEnds);
+      eventEnds[count++] = eventEntries.position;
+    }
+  }
+  const entries = eventEntries.view8();
+  const hasher = hashes.merkleLeaves;
+  const events: LeafJob = hasher === undefined ? settled(packedLeafHashes(entries, eventEnds, count)) : hasher(entries, eventEnds, count);
+  return { txLeaves, eventCount: count, events };
+}
+
+function growUint32(array: Uint32Array): Uint32Array {
+  const next = new Uint32Array(array.length * 2);
+  next.set(array);
+  return next;
+}
+
+function settled(result: LeafHashes): LeafJob {
+  return { wait: () => result };
+}
+
+/** `leaves`: from `startBlockLeaves(outcomes)`, when the caller started them (else started here). */
+export function buildBlock(args: { chainId: string; height: number; prevHash: string; position: number; prevStateRoot: string; outcomes: readonly TxOutcome[]; changes: ChangeSet; leaves?: BlockLeaves }): BuiltBlock {
   const txCount = args.outcomes.length;
-  const events: LedgerEvent[] = [];
-  for (const outcome of args.outcomes) for (const event of outcome.events) events.push(event);
-  const txLeaves = leafHashes(args.outcomes, writeTxLeafEntry);
-  const eventLeaves = leafHashes(events, writeEvent);
+  const leaves = args.leaves ?? startBlockLeaves(args.outcomes);
+  const stateRoot = nextStateRoot(args.prevStateRoot, args.changes);
+  const events = leaves.events.wait();
   const header: BlockHeader = {
     chainId: args.chainId,
     height: args.height,
     prevHash: args.prevHash,
     position: args.position,
     txCount,
-    txRoot: toHex(packedMerkleRoot(txLeaves, txCount)),
-    eventCount: events.length,
-    eventsRoot: toHex(packedMerkleRoot(eventLeaves, events.length)),
-    stateRoot: nextStateRoot(args.prevStateRoot, args.changes),
+    txRoot: toHex(packedMerkleRoot(leaves.txLeaves, txCount)),
+    eventCount: leaves.eventCount,
+    eventsRoot: toHex(events.root),
+    stateRoot,
   };
-  return { header, hash: blockHash(header), txLeaves, eventLeaves };
+  return { header, hash: blockHash(header), txLeaves: leaves.txLeaves, eventLeaves: events.leaves };
 }

@@ -10,4 +10,24 @@ import { sha256 as nobleSha256 } from '@wattledger/protocol';
 
 export type Sha256 = (bytes: Uint8Array) => Uint8Array;
 
-export const hashes: { sha256: Sha256 } = { sha256: nobleSha256 };
+/** RFC 6962 leaf hashes, H(0x00 || entry), packed (32 bytes each), and the tree's root. */
+export interface LeafHashes {
+  readonly leaves: Uint8Array;
+  readonly root: Uint8Array;
+}
+
+/** Leaf hashing under way; `wait` gives its result. */
+export interface LeafJob {
+  wait(): LeafHashes;
+}
+
+/**
+ * Hashes `count` entries packed back to back in `entries` (entry i ends at `ends[i]`). The
+ * call may return before the work is done (a host can hash on another thread while the block
+ * goes on, see src/node/leaf-hasher.ts), so it must not keep `entries` or `ends`: the caller
+ * reuses them once `wait` has returned.
+ */
+export type LeafHasher = (entries: Uint8Array, ends: Uint32Array, count: number) => LeafJob;
+
+/** `merkleLeaves` undefined: the core hashes leaves itself, with `sha256`, on this thread. */
+export const hashes: { sha256: Sha256; merkleLeaves: LeafHasher | undefined } = { sha256: nobleSha256, merkleLeaves: undefined };

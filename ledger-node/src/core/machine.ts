@@ -6,7 +6,7 @@
 import { PartyRole, toHex, type Verifier } from '@wattledger/protocol';
 import { partyIdFromPublicKey } from '@wattledger/protocol';
 import { applyPrepared, type TxOutcome } from './apply.js';
-import { buildBlock, initialStateRoot, type BuiltBlock } from './block.js';
+import { buildBlock, initialStateRoot, startBlockLeaves, type BuiltBlock } from './block.js';
 import { genesisHash, type Genesis } from './genesis.js';
 import type { PreparedTx } from './prepare.js';
 import { LedgerState, type ChangeSet } from './state.js';
@@ -41,8 +41,10 @@ export class LedgerMachine {
     const height = this.head.height + 1;
     const ctx = { verifier, height };
     const outcomes = txs.map((tx) => applyPrepared(this.state, tx, ctx));
+    // Events first: a host may hash them on another thread while the changes are encoded.
+    const leaves = startBlockLeaves(outcomes);
     const changes = this.state.takeChanges();
-    const block = buildBlock({ chainId: this.genesis.chainId, height, prevHash: this.head.hash, position, prevStateRoot: this.head.stateRoot, outcomes, changes });
+    const block = buildBlock({ chainId: this.genesis.chainId, height, prevHash: this.head.hash, position, prevStateRoot: this.head.stateRoot, outcomes, changes, leaves });
     this.head = { height, hash: block.hash, stateRoot: block.header.stateRoot, position };
     return { block, outcomes, changes };
   }

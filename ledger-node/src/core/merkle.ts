@@ -6,7 +6,7 @@
  * An empty tree hashes to H(). Inclusion proofs are the audit paths of §2.1.1.
  */
 import { equalBytes } from '@wattledger/protocol';
-import { hashes } from './hashes.js';
+import { hashes, type LeafHashes } from './hashes.js';
 
 const LEAF_PREFIX = 0;
 
@@ -90,6 +90,21 @@ export function packedMerkleRoot(packed: Uint8Array, count: number): Uint8Array 
     if ((n & 1) === 1) work.copyWithin((n >> 1) * 32, (n - 1) * 32, n * 32);
   }
   return work.slice(0, 32);
+}
+
+/** Leaf hashes of entries packed back to back (entry i ends at `ends[i]`) and their root, on this thread. */
+export function packedLeafHashes(entries: Uint8Array, ends: Uint32Array, count: number): LeafHashes {
+  const leaves = new Uint8Array(count * 32);
+  let start = 0;
+  for (let i = 0; i < count; i++) {
+    const end = ends[i]!;
+    if (end - start + 1 > scratch.length) scratch = new Uint8Array(Math.max(end - start + 1, scratch.length * 2));
+    scratch[0] = LEAF_PREFIX;
+    scratch.set(entries.subarray(start, end), 1);
+    leaves.set(hashes.sha256(scratch.subarray(0, end - start + 1)), i * 32);
+    start = end;
+  }
+  return { leaves, root: packedMerkleRoot(leaves, count) };
 }
 
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {

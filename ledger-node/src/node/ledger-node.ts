@@ -18,6 +18,7 @@ import { openEmbeddedSequencer } from '../ordering/embedded-sequencer.js';
 import type { OrderedBatch, Ordering } from '../ordering/ordering.js';
 import { LedgerStore } from '../store/ledger-store.js';
 import { hostSha256 } from './host-sha256.js';
+import { hostLeafHasher } from './leaf-hasher.js';
 import { VerifyPool, type VerifyJob } from './verify-pool.js';
 
 export interface LedgerNodeOptions {
@@ -89,6 +90,8 @@ export class LedgerNode {
   static async open(options: LedgerNodeOptions): Promise<LedgerNode> {
     // The core's SHA-256 slot: the same digests as the portable default, faster.
     hashes.sha256 = hostSha256;
+    // A close-interval's events are hashed on a worker thread while the block's changes are encoded.
+    hashes.merkleLeaves = hostLeafHasher.hash;
     mkdirSync(options.dataDir, { recursive: true });
     const store = new LedgerStore(join(options.dataDir, 'ledger.sqlite'));
     store.checkGenesis(toHex(genesisHash(options.genesis)));
