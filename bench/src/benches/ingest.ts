@@ -8,23 +8,31 @@
  *   rawVerifyPerS  node:crypto Ed25519 verify on every core, nothing else, same run
  *   ratio          readingsPerS / rawVerifyPerS, budget >= 0.8
  *   p50Ms, p99Ms   publish -> ack at a fixed offered load of half of readingsPerS
+ *   brokerFloorUs  CPU per reading of a bare aedes broker, same meters and traffic, same run:
+ *                  each QoS 1 PUBLISH taken (PUBACK) and answered with one QoS 1 ack; nothing else
+ *   ratioCeiling   rawVerifyCpuUs / (rawVerifyCpuUs + brokerFloorUs): the best cpuRatio any
+ *                  aedes-based gateway can reach on this machine (verify + the broker's share)
  *
  * Meters are raw MQTT 3.1.1 clients (pre-built frames from mqtt-packet, one reading per
  * signed message) in a child process: on the same cores, so they count against readingsPerS,
  * but outside the gateway's process, so its CPU time per reading can be measured on its own
  * (cpuRatio = CPU of one raw verify / gateway CPU per reading: the ratio on a machine whose
  * cores do nothing else). Forwarding to the ledger is outside the measure: the ledger stub
- * answers 503 and the forwarder backs off, leaving the readings in the journal.
+ * answers 503 and the forwarder backs off, leaving the readings in the journal. CPU is taken
+ * over the simulator's timed window only (the in-flight window drains after it).
  * Options: --meters N (200) --seconds S (3) --window W (16) --ack-qos 0|1 (1) --verify-workers N (cores)
+ * Env: WL_PROFILE=FILE writes a V8 CPU profile of the gateway's main thread during the
+ * throughput phase (the verify workers and the journal writer are not in it).
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { Aedes } from 'aedes';
 import mqttPacket from 'mqtt-packet';
 import { alignIntervalStart, meterIdFromPublicKey, meterTopic, MeterChannel, partyIdFromPublicKey, readingHash, READING_VERSION, signReadings, toHex, ZERO_HASH } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
@@ -41,14 +49,19 @@ interface SimOptions {
 
 type ToSim =
   | { type: 'connect'; url: string; credentials: string[] }
-  | { type: 'throughput'; seconds: number }
+  /** `wrap`: resend the frames from the first once all were sent (a broker that checks nothing). */
+  | { type: 'throughput'; seconds: number; wrap: boolean }
   | { type: 'latency'; ratePerS: number; seconds: number }
+  | { type: 'reset' }
   | { type: 'stop' };
 
 type FromSim =
   | { type: 'meters'; publicKeys: string[] }
   | { type: 'connected' }
+  | { type: 'reset' }
+  | { type: 'measuring' }
   | { type: 'throughput'; acked: number; elapsedMs: number; simBusy: number }
+  | { type: 'drained' }
   | { type: 'latency'; latenciesMs: number[] };
 
 // ---------------------------------------------------------------- meter simulator (worker)
@@ -124,22 +137,26 @@ async function simulator(options: SimOptions, port: Port): Promise<void> {
             });
             parser.on('error', reject);
             socket.on('data', (chunk) => parser.parse(chunk));
-            socket.on('error', reject);
+            socket.on('error', (error) => (meter.socket === socket ? reject(error) : undefined));
             socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: meter.id, keepalive: 60, username: meter.id, password: Buffer.from(credentials[i]!) }));
           }),
       ),
     );
   };
 
+  let wrap = false;
   const sendNext = (meter: SimMeter): boolean => {
-    if (meter.sent >= meter.frames.length) return false;
-    meter.sentAt[meter.sent] = performance.now();
-    meter.socket!.write(meter.frames[meter.sent]!);
+    const n = meter.frames.length;
+    if (meter.sent >= n && !wrap) return false;
+    if (meter.sent < n) meter.sentAt[meter.sent] = performance.now();
+    meter.socket!.write(meter.frames[meter.sent % n]!);
     meter.sent++;
     return true;
   };
 
-  const throughput = async (seconds: number): Promise<FromSim> => {
+  /** Posts 'measuring' when the timed window opens, the result when it closes, then 'drained'. */
+  const throughput = async (seconds: number, wrapFrames: boolean): Promise<FromSim> => {
+    wrap = wrapFrames;
     const fill = (meter: SimMeter): void => {
       while (meter.sent - (meter.acked + 1) < options.window && sendNext(meter)) {
         /* keep the window full */
@@ -149,16 +166,18 @@ async function simulator(options: SimOptions, port: Port): Promise<void> {
     const ackedTotal = (): number => meters.reduce((n, m) => n + m.acked + 1, 0);
     for (const meter of meters) fill(meter);
     await new Promise((r) => setTimeout(r, 1000)); // warm-up
+    port.postMessage({ type: 'measuring' });
     const a0 = ackedTotal();
     const t0 = performance.now();
     const elu0 = performance.eventLoopUtilization();
     await new Promise((r) => setTimeout(r, seconds * 1000));
     const simBusy = performance.eventLoopUtilization(elu0).utilization;
-    const result: FromSim = { type: 'throughput', acked: ackedTotal() - a0, elapsedMs: performance.now() - t0, simBusy };
+    port.postMessage({ type: 'throughput', acked: ackedTotal() - a0, elapsedMs: performance.now() - t0, simBusy });
     onAck = () => undefined;
-    // Drain what is in flight, so the latency phase starts from an idle gateway.
+    // Drain what is in flight (outside the timed window), so the next phase starts from an idle broker.
     while (meters.some((m) => m.acked + 1 < m.sent)) await new Promise((r) => setTimeout(r, 10));
-    return result;
+    wrap = false;
+    return { type: 'drained' };
   };
 
   const latency = async (ratePerS: number, seconds: number): Promise<FromSim> => {
@@ -200,8 +219,19 @@ async function simulator(options: SimOptions, port: Port): Promise<void> {
   port.on('message', (message: ToSim) => {
     const reply = (p: Promise<FromSim>): void => void p.then((m) => port.postMessage(m));
     if (message.type === 'connect') reply(connectAll(message.url, message.credentials).then(() => ({ type: 'connected' }) as FromSim));
-    else if (message.type === 'throughput') reply(throughput(message.seconds));
+    else if (message.type === 'throughput') reply(throughput(message.seconds, message.wrap));
     else if (message.type === 'latency') reply(latency(message.ratePerS, message.seconds));
+    else if (message.type === 'reset') {
+      // Disconnected and rewound to seq 0: the same frames go to the next broker.
+      for (const m of meters) {
+        m.socket?.destroy();
+        m.socket = undefined;
+        m.sent = 0;
+        m.acked = -1;
+        m.sentAt.fill(0);
+      }
+      port.postMessage({ type: 'reset' });
+    }
     else if (message.type === 'stop') {
       for (const m of meters) m.socket?.destroy();
       process.exit(0);
@@ -251,7 +281,72 @@ async function rawVerify(ms: number): Promise<{ perS: number; cpuUs: number }> {
   return { perS, cpuUs: (cpu.user + cpu.system) / ((perS * ms) / 1000) };
 }
 
+// ---------------------------------------------------------------- broker floor
+
+/** CBOR unsigned integer (RFC 8949 §3.1, major type 0), the ack payload. */
+function cborUint(n: number): Buffer {
+  if (n < 24) return Buffer.from([n]);
+  if (n < 0x100) return Buffer.from([24, n]);
+  if (n < 0x10000) return Buffer.from([25, n >> 8, n & 0xff]);
+  const out = Buffer.alloc(5);
+  out[0] = 26;
+  out.writeUInt32BE(n, 1);
+  return out;
+}
+
+/**
+ * A bare aedes broker doing the least any aedes-based gateway must do per reading: take each
+ * QoS 1 PUBLISH (aedes sends the PUBACK) and publish one QoS 1 ack back on the meter's ack
+ * topic (no authentication hook, no decode, no verify, no journal). A meter's readings arrive
+ * in order on one connection, so its n-th reading is seq n - 1.
+ */
+async function startFloorBroker(): Promise<{ url: string; close(): Promise<void> }> {
+  const received = new Map<string, number>();
+  const ackTopics = new Map<string, string>();
+  // Acks are published after the hook returns (as the gateway's are, after its commit):
+  // publishing from inside `published` nests aedes' emitter one level per queued message.
+  let acks: Array<{ topic: string; seq: number }> = [];
+  const flush = (): void => {
+    const due = acks;
+    acks = [];
+    for (const { topic, seq } of due) broker.publish({ cmd: 'publish', topic, payload: cborUint(seq), qos: 1, retain: false, dup: false }, () => undefined);
+  };
+  const broker = await Aedes.createBroker({
+    // Unbounded: with aedes' default of 100 deliveries in flight, a burst of acks queues the
+    // readings behind them, and aedes' emitter then runs the queue recursively (stack overflow).
+    concurrency: 0,
+    published(packet, client, done) {
+      if (client !== null && client !== undefined && packet.topic.endsWith('/readings')) {
+        const count = (received.get(client.id) ?? 0) + 1;
+        received.set(client.id, count);
+        let topic = ackTopics.get(client.id);
+        if (topic === undefined) ackTopics.set(client.id, (topic = meterTopic(client.id, MeterChannel.ACK)));
+        if (acks.length === 0) setImmediate(flush);
+        acks.push({ topic, seq: count - 1 });
+      }
+      done(null);
+    },
+  });
+  const server = createNetServer((socket) => broker.handle(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 // ---------------------------------------------------------------- main
+
+interface Throughput {
+  readonly readingsPerS: number;
+  /** CPU time of this process (all its threads) per acknowledged reading, µs. */
+  readonly cpuPerReadingUs: number;
+  readonly mainBusy: number;
+  readonly simBusy: number;
+}
 
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(`--${name}`);
@@ -269,6 +364,22 @@ async function ledgerStub(meters: () => unknown[]): Promise<{ url: string; serve
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** Starts a V8 CPU profile of this thread; the returned function stops it and writes it to `file`. */
+async function startProfile(file: string): Promise<() => Promise<void>> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = <T>(method: string, params?: object): Promise<T> => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 250 });
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = await post<{ profile: unknown }>('Profiler.stop');
+    session.disconnect();
+    writeFileSync(file, JSON.stringify(profile));
+  };
 }
 
 export default async function ingest(args: string[]): Promise<BenchReport> {
@@ -292,8 +403,45 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
   const postToSim = (message: ToSim): void => void sim.send(message);
   const receive = (): Promise<FromSim> => (inbox.length > 0 ? Promise.resolve(inbox.shift()!) : new Promise((resolve) => waiters.push(resolve)));
 
-  const keys = await receive();
-  if (keys.type !== 'meters') throw new Error('simulator: expected its meters');
+  const expect = async <T extends FromSim['type']>(type: T): Promise<Extract<FromSim, { type: T }>> => {
+    const message = await receive();
+    if (message.type !== type) throw new Error(`simulator: expected ${type}, got ${message.type}`);
+    return message as Extract<FromSim, { type: T }>;
+  };
+  /** One closed-loop throughput phase; CPU and event-loop use of this process over the simulator's timed window. */
+  const measureThroughput = async (wrap: boolean, profile?: string): Promise<Throughput> => {
+    postToSim({ type: 'throughput', seconds, wrap } satisfies ToSim);
+    await expect('measuring');
+    const profiler = profile ? await startProfile(profile) : undefined;
+    const cpu0 = process.cpuUsage();
+    const elu0 = performance.eventLoopUtilization();
+    const phase = await expect('throughput');
+    const cpu = process.cpuUsage(cpu0);
+    const mainBusy = performance.eventLoopUtilization(elu0).utilization;
+    await profiler?.();
+    await expect('drained');
+    return { readingsPerS: (phase.acked * 1000) / phase.elapsedMs, cpuPerReadingUs: (cpu.user + cpu.system) / phase.acked, mainBusy, simBusy: phase.simBusy };
+  };
+
+  const keys = await expect('meters');
+
+  // The floor: the same meters and traffic through a bare aedes broker (acks every reading).
+  const floorBroker = await startFloorBroker();
+  let floor: Throughput;
+  try {
+    postToSim({ type: 'connect', url: floorBroker.url, credentials: keys.publicKeys.map(() => 'none') } satisfies ToSim);
+    await expect('connected');
+    floor = await measureThroughput(true);
+    postToSim({ type: 'reset' } satisfies ToSim);
+    await expect('reset');
+  } catch (error) {
+    sim.kill();
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await floorBroker.close();
+  }
+
   const gatewayKey = crypto.getRandomValues(new Uint8Array(32));
   const intermediaryId = partyIdFromPublicKey(nodeEd25519.publicKeyOf(gatewayKey));
   const ledgerMeters = keys.publicKeys.map((publicKey) => ({ id: meterIdFromPublicKey(Buffer.from(publicKey, 'hex')), publicKey, role: 'producer', intermediary: intermediaryId, productionMethod: 1, ratedPowerW: 10_000, lastSeq: -1, lastReadingHash: null }));
@@ -311,25 +459,20 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
   );
   try {
     postToSim({ type: 'connect', url: gateway.brokerUrl, credentials: ledgerMeters.map((m) => gateway.issueCredential(m.id)) } satisfies ToSim);
-    if ((await receive()).type !== 'connected') throw new Error('simulator: expected connected');
+    await expect('connected');
 
-    postToSim({ type: 'throughput', seconds } satisfies ToSim);
-    await new Promise((r) => setTimeout(r, 1000)); // the simulator's warm-up
-    const cpu0 = process.cpuUsage();
-    const elu0 = performance.eventLoopUtilization();
-    const phase1 = await receive();
-    if (phase1.type !== 'throughput') throw new Error('simulator: expected throughput');
-    const cpu = process.cpuUsage(cpu0);
-    const mainBusy = performance.eventLoopUtilization(elu0).utilization;
-    const readingsPerS = (phase1.acked * 1000) / phase1.elapsedMs;
+    const phase1 = await measureThroughput(false, process.env['WL_PROFILE']);
+    const readingsPerS = phase1.readingsPerS;
+    const mainBusy = phase1.mainBusy;
 
     const offered = readingsPerS / 2;
     postToSim({ type: 'latency', ratePerS: offered, seconds } satisfies ToSim);
-    const phase2 = await receive();
-    if (phase2.type !== 'latency') throw new Error('simulator: expected latency');
+    const phase2 = await expect('latency');
     const stats = gateway.stats();
-    const cpuPerReading = (cpu.user + cpu.system) / phase1.acked;
+    const cpuPerReading = phase1.cpuPerReadingUs;
     const cpuRatio = rawCpuUs / cpuPerReading;
+    const brokerFloorUs = floor.cpuPerReadingUs;
+    const ratioCeiling = rawCpuUs / (rawCpuUs + brokerFloorUs);
     const rejected = Object.values(stats.rejected).reduce((a, b) => a + b, 0);
     const ratio = readingsPerS / raw;
     return {
@@ -347,6 +490,9 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
         { metric: 'cpuRatio', value: cpuRatio, note: 'rawVerifyCpuUs / cpuPerReadingUs: the gateway alone on otherwise idle cores' },
         { metric: 'gatewayMainBusy', value: mainBusy, note: 'event-loop utilisation of the gateway main thread' },
         { metric: 'simulatorBusy', value: phase1.simBusy, note: 'event-loop utilisation of the meter simulator process' },
+        { metric: 'brokerFloorUs', value: brokerFloorUs, unit: 'µs', note: 'CPU per reading of a bare aedes broker: QoS 1 in, one QoS 1 ack out, nothing else' },
+        { metric: 'brokerFloorPerS', value: floor.readingsPerS, unit: 'readings/s', note: `same meters through the bare broker (its main thread ${(floor.mainBusy * 100).toFixed(0)} % busy)` },
+        { metric: 'ratioCeiling', value: ratioCeiling, note: 'rawVerifyCpuUs / (rawVerifyCpuUs + brokerFloorUs): best cpuRatio an aedes-based gateway can reach here' },
         { metric: 'rejected', value: rejected, note: 'must be 0' },
         { metric: 'ledgerLag', value: stats.ledgerLagReadings, unit: 'readings', note: 'journaled, not forwarded (ledger stub answers 503)' },
       ],
@@ -357,6 +503,9 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
         cpuRatio: Number(cpuRatio.toFixed(3)),
         cpuPerReadingUs: Number(cpuPerReading.toFixed(1)),
         rawVerifyCpuUs: Number(rawCpuUs.toFixed(1)),
+        brokerFloorUs: Number(brokerFloorUs.toFixed(1)),
+        brokerFloorPerS: Math.round(floor.readingsPerS),
+        ratioCeiling: Number(ratioCeiling.toFixed(3)),
         p50Ms: Number(median(phase2.latenciesMs).toFixed(2)),
         p99Ms: Number(percentile(phase2.latenciesMs, 99).toFixed(2)),
         offeredPerS: Math.round(offered),
