@@ -20,7 +20,7 @@ import { SplitBatch } from './asset-ops.js';
 import type { LedgerEvent } from './events.js';
 import { RecordKind } from './record-codec.js';
 import type { Lender, LedgerState } from './state.js';
-import { AssetStatus, type Asset, type Contract, type PendingUsage } from './types.js';
+import { AssetStatus, type Asset, type Contract, type History, type PendingUsage } from './types.js';
 import type { AssetHeap } from './asset-heap.js';
 
 const ALL_METHODS: readonly number[] = PRODUCTION_METHODS.map((m) => m.code);
@@ -89,15 +89,16 @@ function allocateUsage(run: CloseRun, usage: PendingUsage): void {
   const valid = contract !== undefined && contract.intermediary === run.intermediary && usage.intervalStart >= contract.periodStart && usage.intervalStart < contract.periodEnd;
   if (!valid) return unmatched(run, usage, usage.wh, 'no-contract');
   const history = state.history(usage.consumer);
+  const demand: Demand = { usage, contract, history };
   const n = rankInto(contractMethods(state, contract), history.renewableWh, history.totalWh, usage.wh, contract.targetPercent);
   // The best-ranked methods (equal scores), then the rest in rank order. Nothing below ranks
   // again before these loops end, so the scratch stays valid.
   let best = 0;
   while (best < n && rankedScores[best] === rankedScores[0]) best++;
   let remaining = usage.wh;
-  for (let i = 0; i < best; i++) remaining = takeOwn(run, usage, contract, rankedMethods[i]!, remaining);
-  for (let i = 0; i < best; i++) remaining = takeBorrowed(run, usage, contract, rankedMethods[i]!, remaining);
-  for (let i = best; i < n; i++) remaining = takeOwn(run, usage, contract, rankedMethods[i]!, remaining);
+  for (let i = 0; i < best; i++) remaining = takeOwn(run, demand, rankedMethods[i]!, remaining);
+  for (let i = 0; i < best; i++) remaining = takeBorrowed(run, demand, rankedMethods[i]!, remaining);
+  for (let i = best; i < n; i++) remaining = takeOwn(run, demand, rankedMethods[i]!, remaining);
   if (remaining > 0) unmatched(run, usage, remaining, 'no-assets');
 }
 
@@ -106,27 +107,34 @@ function unmatched(run: CloseRun, usage: PendingUsage, wh: number, reason: 'no-c
   run.events.push({ kind: 'unmatched', intermediary: run.intermediary, consumer: usage.consumer, closeInterval: run.closeInterval, usageInterval: usage.intervalStart, wh, reason });
 }
 
-function heapFor(run: CloseRun, owner: string, method: number, usage: PendingUsage, contract: Contract): AssetHeap {
-  return contract.granular ? run.state.granularHeap(owner, method, usage.intervalStart) : run.state.poolHeap(owner, method);
+/** One consumer's usage being allocated, with its contract and history record. */
+interface Demand {
+  readonly usage: PendingUsage;
+  readonly contract: Contract;
+  readonly history: History;
 }
 
-function takeOwn(run: CloseRun, usage: PendingUsage, contract: Contract, method: number, remaining: number): number {
+function heapFor(run: CloseRun, owner: string, method: number, demand: Demand): AssetHeap {
+  return demand.contract.granular ? run.state.granularHeap(owner, method, demand.usage.intervalStart) : run.state.poolHeap(owner, method);
+}
+
+function takeOwn(run: CloseRun, demand: Demand, method: number, remaining: number): number {
   if (remaining === 0) return 0;
-  return takeFrom(run, heapFor(run, run.intermediary, method, usage, contract), run.intermediary, method, usage, remaining, null);
+  return takeFrom(run, heapFor(run, run.intermediary, method, demand), run.intermediary, method, demand, remaining, null);
 }
 
-function takeBorrowed(run: CloseRun, usage: PendingUsage, contract: Contract, method: number, remaining: number): number {
+function takeBorrowed(run: CloseRun, demand: Demand, method: number, remaining: number): number {
   for (const lender of run.state.lendersTo(run.intermediary)) {
     if (remaining === 0) break;
     if (lender.lender === run.intermediary || !lender.rule.methods.includes(method)) continue;
     const allowance = allowanceOf(run, lender);
     if (allowance === 0) continue;
     const want = Math.min(remaining, allowance);
-    const left = takeFrom(run, heapFor(run, lender.lender, method, usage, contract), lender.lender, method, usage, want, lender.lender);
+    const left = takeFrom(run, heapFor(run, lender.lender, method, demand), lender.lender, method, demand, want, lender.lender);
     const taken = want - left;
     if (taken === 0) continue;
     run.borrowed.set(lender.lender, (run.borrowed.get(lender.lender) ?? 0) + taken);
-    run.events.push({ kind: 'borrow', borrower: run.intermediary, lender: lender.lender, consumer: usage.consumer, method, wh: taken, closeInterval: run.closeInterval });
+    run.events.push({ kind: 'borrow', borrower: run.intermediary, lender: lender.lender, consumer: demand.usage.consumer, method, wh: taken, closeInterval: run.closeInterval });
     remaining -= taken;
   }
   return remaining;
@@ -139,8 +147,9 @@ function allowanceOf(run: CloseRun, lender: Lender): number {
 }
 
 /** Takes up to `wanted` Wh from a pool of `owner`; returns what is still missing. */
-function takeFrom(run: CloseRun, heap: AssetHeap, owner: string, method: number, usage: PendingUsage, wanted: number, lender: string | null): number {
+function takeFrom(run: CloseRun, heap: AssetHeap, owner: string, method: number, demand: Demand, wanted: number, lender: string | null): number {
   const { state } = run;
+  const { usage } = demand;
   let remaining = wanted;
   while (remaining > 0) {
     // Pool entries are the asset objects; one that left the map (split) or moved is stale.
@@ -167,7 +176,7 @@ function takeFrom(run: CloseRun, heap: AssetHeap, owner: string, method: number,
     piece.consumer = usage.consumer;
     piece.usageInterval = usage.intervalStart;
     state.touch(RecordKind.ASSET, piece.id, piece);
-    state.addHistory(usage.consumer, method, piece.wh);
+    state.addToHistory(demand.history, method, piece.wh);
     run.events.push({
       kind: 'allocate', intermediary: run.intermediary, consumer: usage.consumer, closeInterval: run.closeInterval, usageInterval: usage.intervalStart,
       assetId: piece.id, root: piece.root, offset: piece.offset, wh: piece.wh, meterId: piece.meterId, method, productionInterval: piece.intervalStart, lender,

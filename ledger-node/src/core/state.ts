@@ -70,6 +70,8 @@ export class LedgerState {
   private providerVersion = 0;
   /** Methods by the contract's provider list (joined): many contracts name the same providers. */
   private readonly contractMethodCache = new Map<string, readonly number[]>();
+  /** The same, by contract object (no joined key to build per consumer and close). */
+  private readonly methodsByContract = new WeakMap<Contract, { version: number; methods: readonly number[] }>();
   private contractMethodVersion = 0;
   private readonly providerMethodIndex = new Map<string, Set<number>>();
   private readonly pendingIndex = new Map<string, Map<string, PendingUsage>>();
@@ -216,6 +218,8 @@ export class LedgerState {
       this.contractMethodCache.clear();
       this.contractMethodVersion = this.providerVersion;
     }
+    const cached = this.methodsByContract.get(contract);
+    if (cached !== undefined && cached.version === this.contractMethodVersion) return cached.methods;
     const key = contract.providers.length === 1 ? contract.providers[0]! : contract.providers.join(',');
     let methods = this.contractMethodCache.get(key);
     if (methods === undefined) {
@@ -224,6 +228,7 @@ export class LedgerState {
       methods = [...set].sort((a, b) => a - b);
       this.contractMethodCache.set(key, methods);
     }
+    this.methodsByContract.set(contract, { version: this.contractMethodVersion, methods });
     return methods;
   }
 
@@ -320,14 +325,18 @@ export class LedgerState {
 
   /** Adds matched (method > 0) or unmatched (method 0) usage to a consumer's history. */
   addHistory(consumer: string, method: number, wh: number): void {
-    const history = this.history(consumer);
+    this.addToHistory(this.history(consumer), method, wh);
+  }
+
+  /** `addHistory` on the record itself (from `history(consumer)`). */
+  addToHistory(history: History, method: number, wh: number): void {
     history.totalWh += wh;
     if (method === 0) history.unmatchedWh += wh;
     else {
       history.byMethod.set(method, (history.byMethod.get(method) ?? 0) + wh);
       if (isRenewable(method)) history.renewableWh += wh;
     }
-    this.touch(RecordKind.HISTORY, consumer, history);
+    this.touch(RecordKind.HISTORY, history.consumer, history);
   }
 
   /** The pending usage of an intermediary under `key` (see PendingUsage.key). */
