@@ -12,6 +12,8 @@
  *                  each QoS 1 PUBLISH taken (PUBACK) and answered with one QoS 1 ack; nothing else
  *   ratioCeiling   rawVerifyCpuUs / (rawVerifyCpuUs + brokerFloorUs): the best cpuRatio any
  *                  aedes-based gateway can reach on this machine (verify + the broker's share)
+ *   brokerFloorCoalescedUs, ratioCeilingCoalesced  the same with one ack per meter per event-loop
+ *                  turn for its highest seq, closer to the gateway's one ack per meter per commit
  *
  * Meters are raw MQTT 3.1.1 clients (pre-built frames from mqtt-packet, one reading per
  * signed message) in a child process: on the same cores, so they count against readingsPerS,
@@ -296,20 +298,33 @@ function cborUint(n: number): Buffer {
 
 /**
  * A bare aedes broker doing the least any aedes-based gateway must do per reading: take each
- * QoS 1 PUBLISH (aedes sends the PUBACK) and publish one QoS 1 ack back on the meter's ack
- * topic (no authentication hook, no decode, no verify, no journal). A meter's readings arrive
- * in order on one connection, so its n-th reading is seq n - 1.
+ * QoS 1 PUBLISH (aedes sends the PUBACK) and publish a QoS 1 ack back on the meter's ack topic
+ * (no authentication hook, no decode, no verify, no journal). A meter's readings arrive in
+ * order on one connection, so its n-th reading is seq n - 1.
+ *   'reading':   one ack per reading;
+ *   'coalesced': one ack per meter per event-loop turn, for its highest seq (as the gateway
+ *                acks once per meter per group commit).
  */
-async function startFloorBroker(): Promise<{ url: string; close(): Promise<void> }> {
+async function startFloorBroker(acks: 'reading' | 'coalesced'): Promise<{ url: string; close(): Promise<void>; acksPublished(): number; readingsReceived(): number }> {
   const received = new Map<string, number>();
   const ackTopics = new Map<string, string>();
+  let published = 0;
+  let readings = 0;
   // Acks are published after the hook returns (as the gateway's are, after its commit):
   // publishing from inside `published` nests aedes' emitter one level per queued message.
-  let acks: Array<{ topic: string; seq: number }> = [];
+  let due: Array<{ meterId: string; seq: number }> = [];
+  const dueMeters = new Set<string>();
   const flush = (): void => {
-    const due = acks;
-    acks = [];
-    for (const { topic, seq } of due) broker.publish({ cmd: 'publish', topic, payload: cborUint(seq), qos: 1, retain: false, dup: false }, () => undefined);
+    const now = due;
+    due = [];
+    dueMeters.clear();
+    for (const { meterId, seq } of now) {
+      let topic = ackTopics.get(meterId);
+      if (topic === undefined) ackTopics.set(meterId, (topic = meterTopic(meterId, MeterChannel.ACK)));
+      const ackSeq = acks === 'coalesced' ? received.get(meterId)! - 1 : seq;
+      published++;
+      broker.publish({ cmd: 'publish', topic, payload: cborUint(ackSeq), qos: 1, retain: false, dup: false }, () => undefined);
+    }
   };
   const broker = await Aedes.createBroker({
     // Unbounded: with aedes' default of 100 deliveries in flight, a burst of acks queues the
@@ -319,10 +334,13 @@ async function startFloorBroker(): Promise<{ url: string; close(): Promise<void>
       if (client !== null && client !== undefined && packet.topic.endsWith('/readings')) {
         const count = (received.get(client.id) ?? 0) + 1;
         received.set(client.id, count);
-        let topic = ackTopics.get(client.id);
-        if (topic === undefined) ackTopics.set(client.id, (topic = meterTopic(client.id, MeterChannel.ACK)));
-        if (acks.length === 0) setImmediate(flush);
-        acks.push({ topic, seq: count - 1 });
+        readings++;
+        if (due.length === 0) setImmediate(flush);
+        if (acks === 'reading') due.push({ meterId: client.id, seq: count - 1 });
+        else if (!dueMeters.has(client.id)) {
+          dueMeters.add(client.id);
+          due.push({ meterId: client.id, seq: -1 });
+        }
       }
       done(null);
     },
@@ -331,6 +349,8 @@ async function startFloorBroker(): Promise<{ url: string; close(): Promise<void>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    acksPublished: () => published,
+    readingsReceived: () => readings,
     async close() {
       await new Promise<void>((resolve) => broker.close(() => resolve()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -346,6 +366,14 @@ interface Throughput {
   readonly cpuPerReadingUs: number;
   readonly mainBusy: number;
   readonly simBusy: number;
+  readonly acksPerReading: number;
+  readonly readingsPerCommit: number;
+}
+
+interface Counters {
+  readonly acks: number;
+  readonly readings: number;
+  readonly commits: number;
 }
 
 function option(args: string[], name: string, fallback: number): number {
@@ -409,37 +437,56 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
     return message as Extract<FromSim, { type: T }>;
   };
   /** One closed-loop throughput phase; CPU and event-loop use of this process over the simulator's timed window. */
-  const measureThroughput = async (wrap: boolean, profile?: string): Promise<Throughput> => {
+  const measureThroughput = async (wrap: boolean, profile?: string, counters: () => Counters = () => ({ acks: 0, readings: 0, commits: 0 })): Promise<Throughput> => {
     postToSim({ type: 'throughput', seconds, wrap } satisfies ToSim);
     await expect('measuring');
     const profiler = profile ? await startProfile(profile) : undefined;
+    const counted0 = counters();
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
     const phase = await expect('throughput');
     const cpu = process.cpuUsage(cpu0);
     const mainBusy = performance.eventLoopUtilization(elu0).utilization;
+    const counted = counters();
     await profiler?.();
     await expect('drained');
-    return { readingsPerS: (phase.acked * 1000) / phase.elapsedMs, cpuPerReadingUs: (cpu.user + cpu.system) / phase.acked, mainBusy, simBusy: phase.simBusy };
+    const readings = counted.readings - counted0.readings;
+    return {
+      readingsPerS: (phase.acked * 1000) / phase.elapsedMs,
+      cpuPerReadingUs: (cpu.user + cpu.system) / phase.acked,
+      mainBusy,
+      simBusy: phase.simBusy,
+      acksPerReading: (counted.acks - counted0.acks) / readings,
+      readingsPerCommit: readings / (counted.commits - counted0.commits),
+    };
   };
 
   const keys = await expect('meters');
 
-  // The floor: the same meters and traffic through a bare aedes broker (acks every reading).
-  const floorBroker = await startFloorBroker();
+  // The floor: the same meters and traffic through a bare aedes broker, acking every reading,
+  // then once per meter per event-loop turn.
+  const floorRun = async (acks: 'reading' | 'coalesced'): Promise<Throughput> => {
+    const floorBroker = await startFloorBroker(acks);
+    try {
+      postToSim({ type: 'connect', url: floorBroker.url, credentials: keys.publicKeys.map(() => 'none') } satisfies ToSim);
+      await expect('connected');
+      const result = await measureThroughput(true, undefined, () => ({ acks: floorBroker.acksPublished(), readings: floorBroker.readingsReceived(), commits: 0 }));
+      postToSim({ type: 'reset' } satisfies ToSim);
+      await expect('reset');
+      return result;
+    } finally {
+      await floorBroker.close();
+    }
+  };
   let floor: Throughput;
+  let floorCoalesced: Throughput;
   try {
-    postToSim({ type: 'connect', url: floorBroker.url, credentials: keys.publicKeys.map(() => 'none') } satisfies ToSim);
-    await expect('connected');
-    floor = await measureThroughput(true);
-    postToSim({ type: 'reset' } satisfies ToSim);
-    await expect('reset');
+    floor = await floorRun('reading');
+    floorCoalesced = await floorRun('coalesced');
   } catch (error) {
     sim.kill();
     rmSync(dir, { recursive: true, force: true });
     throw error;
-  } finally {
-    await floorBroker.close();
   }
 
   const gatewayKey = crypto.getRandomValues(new Uint8Array(32));
@@ -461,7 +508,11 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
     postToSim({ type: 'connect', url: gateway.brokerUrl, credentials: ledgerMeters.map((m) => gateway.issueCredential(m.id)) } satisfies ToSim);
     await expect('connected');
 
-    const phase1 = await measureThroughput(false, process.env['WL_PROFILE']);
+    const phase1 = await measureThroughput(false, process.env['WL_PROFILE'], () => ({
+      acks: gateway.metrics.acksPublished.get(),
+      readings: gateway.metrics.readingsAccepted.get(),
+      commits: gateway.metrics.journalCommit.total,
+    }));
     const readingsPerS = phase1.readingsPerS;
     const mainBusy = phase1.mainBusy;
 
@@ -473,6 +524,8 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
     const cpuRatio = rawCpuUs / cpuPerReading;
     const brokerFloorUs = floor.cpuPerReadingUs;
     const ratioCeiling = rawCpuUs / (rawCpuUs + brokerFloorUs);
+    const brokerFloorCoalescedUs = floorCoalesced.cpuPerReadingUs;
+    const ratioCeilingCoalesced = rawCpuUs / (rawCpuUs + brokerFloorCoalescedUs);
     const rejected = Object.values(stats.rejected).reduce((a, b) => a + b, 0);
     const ratio = readingsPerS / raw;
     return {
@@ -489,10 +542,14 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
         { metric: 'rawVerifyCpuUs', value: rawCpuUs, unit: 'µs', note: 'CPU time of one raw verify' },
         { metric: 'cpuRatio', value: cpuRatio, note: 'rawVerifyCpuUs / cpuPerReadingUs: the gateway alone on otherwise idle cores' },
         { metric: 'gatewayMainBusy', value: mainBusy, note: 'event-loop utilisation of the gateway main thread' },
+        { metric: 'readingsPerCommit', value: phase1.readingsPerCommit, note: 'readings per group commit (one SQLite transaction)' },
+        { metric: 'acksPerReading', value: phase1.acksPerReading, note: 'QoS 1 acks published per reading (one per meter per commit)' },
         { metric: 'simulatorBusy', value: phase1.simBusy, note: 'event-loop utilisation of the meter simulator process' },
         { metric: 'brokerFloorUs', value: brokerFloorUs, unit: 'µs', note: 'CPU per reading of a bare aedes broker: QoS 1 in, one QoS 1 ack out, nothing else' },
         { metric: 'brokerFloorPerS', value: floor.readingsPerS, unit: 'readings/s', note: `same meters through the bare broker (its main thread ${(floor.mainBusy * 100).toFixed(0)} % busy)` },
         { metric: 'ratioCeiling', value: ratioCeiling, note: 'rawVerifyCpuUs / (rawVerifyCpuUs + brokerFloorUs): best cpuRatio an aedes-based gateway can reach here' },
+        { metric: 'brokerFloorCoalescedUs', value: brokerFloorCoalescedUs, unit: 'µs', note: `the same, one ack per meter per event-loop turn (${floorCoalesced.acksPerReading.toFixed(2)} acks/reading)` },
+        { metric: 'ratioCeilingCoalesced', value: ratioCeilingCoalesced, note: 'rawVerifyCpuUs / (rawVerifyCpuUs + brokerFloorCoalescedUs): the ceiling with coalesced acks, as the gateway sends them' },
         { metric: 'rejected', value: rejected, note: 'must be 0' },
         { metric: 'ledgerLag', value: stats.ledgerLagReadings, unit: 'readings', note: 'journaled, not forwarded (ledger stub answers 503)' },
       ],
@@ -506,6 +563,10 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
         brokerFloorUs: Number(brokerFloorUs.toFixed(1)),
         brokerFloorPerS: Math.round(floor.readingsPerS),
         ratioCeiling: Number(ratioCeiling.toFixed(3)),
+        brokerFloorCoalescedUs: Number(brokerFloorCoalescedUs.toFixed(1)),
+        ratioCeilingCoalesced: Number(ratioCeilingCoalesced.toFixed(3)),
+        acksPerReading: Number(phase1.acksPerReading.toFixed(3)),
+        readingsPerCommit: Math.round(phase1.readingsPerCommit),
         p50Ms: Number(median(phase2.latenciesMs).toFixed(2)),
         p99Ms: Number(percentile(phase2.latenciesMs, 99).toFixed(2)),
         offeredPerS: Math.round(offered),
