@@ -12,7 +12,7 @@ import { MessageState } from '../journal/schema.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
 import { Backoff, Sleeper } from './backoff.js';
 import type { LedgerClient } from './ledger-client.js';
-import { readingTx, type TxSigner } from './ledger-tx.js';
+import { readingTx, type BuiltTx, type TxSigner } from './ledger-tx.js';
 
 /** A request body stays well below the ledger's batch limit (ledger-node: 64 MiB). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -39,6 +39,8 @@ export class Forwarder {
   private readonly sleeper = new Sleeper();
   private readonly backoff: Backoff;
   private failing = false;
+  /** Transactions of the batch that last failed to reach the ledger, by journal id: a retry resends them without signing again. */
+  private unsent = new Map<number, BuiltTx>();
 
   constructor(private readonly deps: ForwarderDeps) {
     this.backoff = new Backoff(50, deps.retryMaxMs);
@@ -74,7 +76,7 @@ export class Forwarder {
       let bytes = 0;
       const fit = messages.findIndex((m) => (bytes += m.cose.length) > MAX_BATCH_BYTES);
       if (fit > 0) messages.length = fit;
-      const txs = messages.map((m) => ({ message: m, tx: readingTx(m.role, m.cose, m.id, gateway) }));
+      const txs = messages.map((m) => ({ message: m, tx: this.unsent.get(m.id) ?? readingTx(m.role, m.cose, m.id, gateway) }));
       let results;
       try {
         results = await client.submitBatch(txs.map((t) => t.tx.bytes));
@@ -83,11 +85,13 @@ export class Forwarder {
         this.deps.onLedgerReachable?.(false);
         if (!this.failing) logger.warn({ err: (error as Error).message, pending: messages.length }, 'forwarding to the ledger failed; retrying with backoff');
         this.failing = true;
+        this.unsent = new Map(txs.map((t) => [t.message.id, t.tx]));
         await this.sleeper.sleep(this.backoff.next());
         continue;
       }
       if (this.failing) logger.info('forwarding to the ledger resumed');
       this.failing = false;
+      this.unsent.clear();
       this.backoff.reset();
       this.deps.onLedgerReachable?.(true);
       const outcomes: ForwardOutcome[] = txs.map(({ message, tx }, i) => {

@@ -47,7 +47,10 @@ export function packEntries(entries: readonly JournalEntry[]): Uint8Array {
   return out;
 }
 
-/** Unpacks a group; throws RangeError on a truncated or padded buffer. */
+/**
+ * Unpacks a group; throws RangeError on a truncated or padded buffer. The cose and hash fields
+ * are views into `packed` (no copies): keep `packed` unchanged while the entries are in use.
+ */
 export function unpackEntries(packed: Uint8Array): JournalEntry[] {
   const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
   const need = (o: number, n: number): void => {
@@ -64,14 +67,14 @@ export function unpackEntries(packed: Uint8Array): JournalEntry[] {
     const receivedMs = view.getFloat64(o + 9, true);
     const coseLength = view.getUint32(o + 17, true);
     need(o + 21, coseLength + 2);
-    const cose = packed.slice(o + 21, o + 21 + coseLength);
+    const cose = packed.subarray(o + 21, o + 21 + coseLength);
     o += 21 + coseLength;
     const readingCount = view.getUint16(o, true);
     o += 2;
     need(o, readingCount * READING_BYTES);
     const readings: JournalReading[] = [];
     for (let k = 0; k < readingCount; k++) {
-      readings.push({ seq: view.getUint32(o, true), intervalStart: view.getUint32(o + 4, true), intervalLength: view.getUint32(o + 8, true), hash: packed.slice(o + 12, o + 12 + HASH_BYTES) });
+      readings.push({ seq: view.getUint32(o, true), intervalStart: view.getUint32(o + 4, true), intervalLength: view.getUint32(o + 8, true), hash: packed.subarray(o + 12, o + 12 + HASH_BYTES) });
       o += READING_BYTES;
     }
     entries.push({ meterId, role: flags & CONSUMER ? 'consumer' : 'producer', quarantined: (flags & QUARANTINED) !== 0, receivedMs, cose, readings });

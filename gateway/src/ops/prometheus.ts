@@ -82,12 +82,13 @@ export class Histogram implements Metric {
     this.counts = new Array<number>(buckets.length).fill(0);
   }
 
-  observe(value: number): void {
-    this.sum += value;
-    this.count++;
+  /** Records `value`, `times` times (a batch whose items share one measurement). */
+  observe(value: number, times = 1): void {
+    this.sum += value * times;
+    this.count += times;
     for (let i = 0; i < this.buckets.length; i++) {
       if (value <= this.buckets[i]!) {
-        this.counts[i]!++;
+        this.counts[i]! += times;
         return;
       }
     }

@@ -9,15 +9,15 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { encodeReading, ZERO_HASH, type SignedReadings } from '@wattledger/protocol';
-import { nodeSha256 } from '@wattledger/protocol/node';
 import type { PipelineConfig } from '../config/schema.js';
 import { JournalError } from '../errors.js';
-import type { Journal, JournalEntry } from '../journal/journal.js';
+import type { Journal, JournalEntry, JournalReading } from '../journal/journal.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
 import type { MeterRecord, MeterRegistry } from '../registry/registry.js';
 import { checkChain, type ChainHead } from './chain.js';
 import { checkNotFuture, checkPlausible } from './plausibility.js';
 import { RejectReason, type RejectionLog } from './rejection.js';
+import { sha256 } from './sha256.js';
 
 /** A message whose signature verified under its meter's registered key. */
 export interface VerifiedMessage {
@@ -75,8 +75,8 @@ export class JournalStage {
   private readonly heads = new Map<string, ChainHead>();
   /** Highest journaled (durable) seq per meter: what acks report. */
   private readonly durable = new Map<string, number>();
-  /** Hashes of staged, uncommitted readings by `meter/seq`, for duplicate detection. */
-  private readonly uncommitted = new Map<string, Uint8Array>();
+  /** Hashes of staged, uncommitted readings by meter, then seq, for duplicate detection. */
+  private readonly uncommitted = new Map<string, Map<number, Uint8Array>>();
   private group: Staged[] = [];
   private readonly groupMeters = new Set<string>();
   private readonly reack = new Set<string>();
@@ -129,30 +129,27 @@ export class JournalStage {
     const { meter, signed } = message;
     const readings = signed.readings;
     // readingHash is SHA-256 of the reading's payload bytes; decodeReadingPayload guarantees they are canonical.
-    const hashes = isSingle(signed) ? [nodeSha256(signed.sign1.payload)] : readings.map((r) => nodeSha256(encodeReading(r)));
-    const outcome = checkChain(this.headOf(meter), readings, hashes, (seq) => this.uncommitted.get(`${meter.id}/${seq}`) ?? this.deps.journal.readingHash(meter.id, seq));
-    const refuse = (reason: RejectReason, detail: string, count = 1): StageResult => {
-      this.deps.rejections.reject(reason, meter.id, detail, count);
-      message.onDone?.(reason);
-      return 'done';
-    };
+    const hashes = isSingle(signed) ? [sha256(signed.sign1.payload)] : readings.map((r) => sha256(encodeReading(r)));
+    const staged = this.uncommitted.get(meter.id);
+    const outcome = checkChain(this.headOf(meter), readings, hashes, (seq) => staged?.get(seq) ?? this.deps.journal.readingHash(meter.id, seq));
     if (outcome.kind === 'duplicate') {
       this.reacknowledge(meter);
-      return refuse(RejectReason.DUPLICATE, `seq ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} already journaled`, readings.length);
+      return this.refuse(message, RejectReason.DUPLICATE, `seq ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} already journaled`, readings.length);
     }
     if (outcome.kind === 'reject') {
       if (outcome.reason === RejectReason.CHAIN_GAP && !lastChance) return 'gap';
       if (outcome.reason === RejectReason.STALE_SEQ) this.reacknowledge(meter);
-      return refuse(outcome.reason, outcome.detail);
+      return this.refuse(message, outcome.reason, outcome.detail);
     }
     if (outcome.firstNew > 0) {
       this.reacknowledge(meter);
-      return refuse(RejectReason.BATCH_OVERLAP, `batch ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} repeats readings up to ${readings[outcome.firstNew - 1]!.seq}`);
+      return this.refuse(message, RejectReason.BATCH_OVERLAP, `batch ${readings[0]!.seq}..${readings[readings.length - 1]!.seq} repeats readings up to ${readings[outcome.firstNew - 1]!.seq}`);
     }
-    const nowS = Math.floor(this.deps.now() / 1000);
+    const nowMs = this.deps.now();
+    const nowS = Math.floor(nowMs / 1000);
     for (const reading of readings) {
       const future = checkNotFuture(reading, nowS, this.deps.config.maxFutureSkewS);
-      if (future !== undefined) return refuse(future.reason, future.detail);
+      if (future !== undefined) return this.refuse(message, future.reason, future.detail);
     }
     let quarantined = false;
     for (const reading of readings) {
@@ -167,17 +164,24 @@ export class JournalStage {
       this.deps.logger.info({ meter: meter.id, skipped: outcome.skipped, seq: readings[0]!.seq }, 'sequence numbers skipped; hash chain intact');
     }
     this.heads.set(meter.id, outcome.head);
-    for (let i = 0; i < readings.length; i++) this.uncommitted.set(`${meter.id}/${readings[i]!.seq}`, hashes[i]!);
+    let held = staged;
+    if (held === undefined) this.uncommitted.set(meter.id, (held = new Map()));
+    const entryReadings: JournalReading[] = [];
+    for (let i = 0; i < readings.length; i++) {
+      const r = readings[i]!;
+      held.set(r.seq, hashes[i]!);
+      entryReadings.push({ seq: r.seq, hash: hashes[i]!, intervalStart: r.intervalStart, intervalLength: r.intervalLength });
+    }
     this.group.push({
       entry: {
         meterId: meter.id,
         role: meter.role,
         cose: message.cose,
-        readings: readings.map((r, i) => ({ seq: r.seq, hash: hashes[i]!, intervalStart: r.intervalStart, intervalLength: r.intervalLength })),
+        readings: entryReadings,
         // Forwarded like any other: the ledger applies the same rule (protocol checkReadingPlausible),
         // records the reading as quarantined and advances the meter's chain without crediting energy.
         quarantined: false,
-        receivedMs: this.deps.now(),
+        receivedMs: nowMs,
       },
       quarantined,
       receivedAt: message.receivedAt,
@@ -188,6 +192,12 @@ export class JournalStage {
     this.staged += readings.length;
     this.scheduleCommit();
     return 'staged';
+  }
+
+  private refuse(message: VerifiedMessage, reason: RejectReason, detail: string, count = 1): StageResult {
+    this.deps.rejections.reject(reason, message.meter.id, detail, count);
+    message.onDone?.(reason);
+    return 'done';
   }
 
   private scheduleCommit(): void {
@@ -234,7 +244,10 @@ export class JournalStage {
   private release(group: readonly Staged[]): void {
     for (const s of group) {
       this.staged -= s.entry.readings.length;
-      for (const r of s.entry.readings) this.uncommitted.delete(`${s.entry.meterId}/${r.seq}`);
+      const held = this.uncommitted.get(s.entry.meterId);
+      if (held === undefined) continue;
+      for (const r of s.entry.readings) held.delete(r.seq);
+      if (held.size === 0) this.uncommitted.delete(s.entry.meterId);
     }
   }
 
