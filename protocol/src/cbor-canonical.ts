@@ -67,6 +67,16 @@ export class CanonicalReader {
     return -1;
   }
 
+  /** Steps over `item` (encoded bytes) if the input continues with exactly those bytes. */
+  skip(item: Uint8Array): boolean {
+    const b = this.bytes;
+    const p = this.pos;
+    if (p + item.length > b.length) return false;
+    for (let i = 0; i < item.length; i++) if (b[p + i] !== item[i]) return false;
+    this.pos = p + item.length;
+    return true;
+  }
+
   /** An unsigned integer, or -1. */
   uint(): number {
     return this.head(Major.UINT);

@@ -10,7 +10,6 @@
  * are kept exactly as received and verified as such.
  */
 import { Tag } from 'cbor-x';
-import { equalBytes } from './bytes.js';
 import { asIntMap, decodeCbor, encodeCbor, intMap, isTagged, MAX_CBOR_BYTES } from './cbor.js';
 import { CanonicalReader, Major } from './cbor-canonical.js';
 import { BadCoseError, BadSignatureError } from './errors.js';
@@ -99,8 +98,7 @@ export function decodeSign1(bytes: Uint8Array, maxBytes?: number): Sign1 {
 function readUsualSign1(bytes: Uint8Array): Sign1 | undefined {
   const r = new CanonicalReader(bytes);
   if (r.head(Major.TAG) !== COSE_SIGN1_TAG || r.head(Major.ARRAY) !== 4) return undefined;
-  const protectedBytes = r.byteString();
-  if (protectedBytes === undefined || !equalBytes(protectedBytes, EDDSA_PROTECTED_HEADER)) return undefined;
+  if (!r.skip(EDDSA_PROTECTED_ITEM)) return undefined;
   const labels = r.head(Major.MAP);
   let kid: Uint8Array | undefined;
   if (labels === 1) {
@@ -109,9 +107,41 @@ function readUsualSign1(bytes: Uint8Array): Sign1 | undefined {
   const payload = r.byteString();
   const signature = r.byteString();
   if (payload === undefined || signature === undefined || signature.length !== ED25519_SIGNATURE_BYTES || !r.atEnd) return undefined;
-  const protectedHeader = new Map<number, unknown>([[HeaderLabel.ALG, ALG_EDDSA]]);
-  const unprotectedHeader = kid === undefined ? new Map<number, unknown>() : new Map<number, unknown>([[HeaderLabel.KID, kid]]);
-  return { protectedBytes, protectedHeader, unprotectedHeader, kid, payload, signature };
+  return new UsualSign1(kid, payload, signature);
+}
+
+/** The protected header {1: -8} as the first item of the array: a byte string of 3 bytes. */
+const EDDSA_PROTECTED_ITEM = encodeCbor(EDDSA_PROTECTED_HEADER);
+/** {1: -8}, the protected header of every usual COSE_Sign1: one shared map, read-only. */
+const EDDSA_HEADER: ReadonlyMap<number, unknown> = new Map<number, unknown>([[HeaderLabel.ALG, ALG_EDDSA]]);
+const NO_HEADERS: ReadonlyMap<number, unknown> = new Map<number, unknown>();
+
+/**
+ * A Sign1 of the usual shape, without two maps per message (a ledger node holds thousands in
+ * flight): the protected header is the shared one (the same bytes as received), the
+ * unprotected map is built when asked for.
+ */
+class UsualSign1 implements Sign1 {
+  private headers: ReadonlyMap<number, unknown> | undefined;
+
+  constructor(
+    readonly kid: Uint8Array | undefined,
+    readonly payload: Uint8Array,
+    readonly signature: Uint8Array,
+  ) {}
+
+  get protectedBytes(): Uint8Array {
+    return EDDSA_PROTECTED_HEADER;
+  }
+
+  get protectedHeader(): ReadonlyMap<number, unknown> {
+    return EDDSA_HEADER;
+  }
+
+  get unprotectedHeader(): ReadonlyMap<number, unknown> {
+    if (this.kid === undefined) return NO_HEADERS;
+    return (this.headers ??= new Map<number, unknown>([[HeaderLabel.KID, this.kid]]));
+  }
 }
 
 function decodeProtected(bytes: Uint8Array): unknown {

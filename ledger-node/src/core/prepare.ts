@@ -3,6 +3,12 @@
  * the meter's COSE_Sign1. Pure and independent of state, so a node can do it (and collect
  * the signatures to check) before the ordered batch reaches the state machine. Never throws
  * for bad input: the failure becomes a rejection when the transaction is applied.
+ *
+ * The envelope is decoded at once (its id and whether it decodes at all are needed when it
+ * is submitted); the embedded readings and the two Sig_structures when first asked for,
+ * normally when the ordered batch is verified. A node holds thousands of submitted
+ * transactions waiting to be ordered: this way they carry only their envelope, and the rest
+ * lives (and dies) within its batch instead of ageing into the old generation of the heap.
  */
 import { decodeSignedReadings, decodeTx, parseLedgerTx, ProtocolError, toHex, TxType, type DecodedTx, type LedgerBody, type SignedReadings } from '@wattledger/protocol';
 import { hashes } from './hashes.js';
@@ -23,9 +29,11 @@ export interface PreparedTx {
   readonly readingsToBeSigned: Uint8Array | undefined;
 }
 
+type TxError = PreparedTx['error'];
+
 export function prepareTx(bytes: Uint8Array): PreparedTx {
   let decoded: DecodedTx | undefined;
-  let ledger: LedgerBody | undefined;
+  let ledger: LedgerBody;
   try {
     decoded = decodeTx(bytes);
     ledger = parseLedgerTx(decoded);
@@ -36,14 +44,54 @@ export function prepareTx(bytes: Uint8Array): PreparedTx {
     // Rejected before any signature check (see apply.ts): nothing to verify.
     return { id, bytes, decoded, ledger: undefined, readings: undefined, error: { code: RejectCode.BAD_TX, message: cause.message }, envelopeToBeSigned: undefined, readingsToBeSigned: undefined };
   }
-  const id = decoded.id;
-  const envelopeToBeSigned = toBeSigned(decoded.sign1);
-  if (ledger.type !== TxType.ISSUE_ASSET && ledger.type !== TxType.RECORD_USAGE) return { id, bytes, decoded, ledger, readings: undefined, error: undefined, envelopeToBeSigned, readingsToBeSigned: undefined };
-  try {
-    const readings = decodeSignedReadings(ledger.body.readings);
-    return { id, bytes, decoded, ledger, readings, error: undefined, envelopeToBeSigned, readingsToBeSigned: toBeSigned(readings.sign1) };
-  } catch (cause) {
-    if (!(cause instanceof ProtocolError)) throw cause;
-    return { id, bytes, decoded, ledger, readings: undefined, error: { code: RejectCode.BAD_READING, message: `embedded reading: ${cause.message}` }, envelopeToBeSigned, readingsToBeSigned: undefined };
+  return new DecodedEnvelope(bytes, decoded, ledger);
+}
+
+/** A transaction whose envelope and body decoded; readings and Sig_structures on first use. */
+class DecodedEnvelope implements PreparedTx {
+  readonly id: string;
+  private signedReadings: SignedReadings | undefined;
+  private readingsError: TxError;
+  private readingsDone = false;
+  private envelopeTbs: Uint8Array | undefined;
+  private readingsTbs: Uint8Array | undefined;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly decoded: DecodedTx,
+    readonly ledger: LedgerBody,
+  ) {
+    this.id = decoded.id;
+  }
+
+  get readings(): SignedReadings | undefined {
+    if (!this.readingsDone) this.decodeReadings();
+    return this.signedReadings;
+  }
+
+  get error(): TxError {
+    if (!this.readingsDone) this.decodeReadings();
+    return this.readingsError;
+  }
+
+  get envelopeToBeSigned(): Uint8Array {
+    return (this.envelopeTbs ??= toBeSigned(this.decoded.sign1));
+  }
+
+  get readingsToBeSigned(): Uint8Array | undefined {
+    const readings = this.readings;
+    return readings === undefined ? undefined : (this.readingsTbs ??= toBeSigned(readings.sign1));
+  }
+
+  private decodeReadings(): void {
+    this.readingsDone = true;
+    const ledger = this.ledger;
+    if (ledger.type !== TxType.ISSUE_ASSET && ledger.type !== TxType.RECORD_USAGE) return;
+    try {
+      this.signedReadings = decodeSignedReadings(ledger.body.readings);
+    } catch (cause) {
+      if (!(cause instanceof ProtocolError)) throw cause;
+      this.readingsError = { code: RejectCode.BAD_READING, message: `embedded reading: ${cause.message}` };
+    }
   }
 }

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { toHex, txId, type Signer, type Verifier } from '@wattledger/protocol';
+import { setSha256, toHex, txId, type Signer, type Verifier } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { genesisHash, type Genesis } from '../core/genesis.js';
 import { LedgerMachine, genesisState } from '../core/machine.js';
@@ -88,10 +88,12 @@ export class LedgerNode {
   }
 
   static async open(options: LedgerNodeOptions): Promise<LedgerNode> {
-    // The core's SHA-256 slot: the same digests as the portable default, faster.
+    // The core's and the protocol's SHA-256 slots (tx ids, reading hashes): the same digests as
+    // the portable default, faster.
     hashes.sha256 = hostSha256;
     // A close-interval's events are hashed on a worker thread while the block's changes are encoded.
     hashes.merkleLeaves = hostLeafHasher.hash;
+    setSha256(hostSha256);
     mkdirSync(options.dataDir, { recursive: true });
     const store = new LedgerStore(join(options.dataDir, 'ledger.sqlite'));
     store.checkGenesis(toHex(genesisHash(options.genesis)));
