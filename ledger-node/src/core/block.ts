@@ -112,6 +112,7 @@ function leafHashes<T>(items: readonly T[], write: (item: T, w: CborWriter) => v
  */
 const eventEntries = new CborWriter(1 << 16);
 let eventEnds: Uint32Array = new Uint32Array(1 << 10);
+let bytesPerEvent = 200;
 
 /** A block's Merkle leaves, begun: the events may still be hashing (see `hashes.merkleLeaves`). */
 export interface BlockLeaves {
@@ -127,24 +128,23 @@ export interface BlockLeaves {
 export function startBlockLeaves(outcomes: readonly TxOutcome[]): BlockLeaves {
   const txLeaves = leafHashes(outcomes, writeTxLeafEntry);
   eventEntries.position = 0;
+  let total = 0;
+  for (const outcome of outcomes) total += outcome.events.length;
+  // Grown once to the block's size (estimated from the last one), not by repeated doubling.
+  eventEntries.ensureCapacity(Math.ceil(total * bytesPerEvent * 1.1));
+  if (eventEnds.length < total) eventEnds = new Uint32Array(total);
   let count = 0;
   for (const outcome of outcomes) {
     for (const event of outcome.events) {
       writeEvent(event, eventEntries);
-      if (count === eventEnds.length) eventEnds = growUint32(eventEnds);
       eventEnds[count++] = eventEntries.position;
     }
   }
+  if (count > 0) bytesPerEvent = Math.max(16, Math.ceil(eventEntries.position / count));
   const entries = eventEntries.view8();
   const hasher = hashes.merkleLeaves;
   const events: LeafJob = hasher === undefined ? settled(packedLeafHashes(entries, eventEnds, count)) : hasher(entries, eventEnds, count);
   return { txLeaves, eventCount: count, events };
-}
-
-function growUint32(array: Uint32Array): Uint32Array {
-  const next = new Uint32Array(array.length * 2);
-  next.set(array);
-  return next;
 }
 
 function settled(result: LeafHashes): LeafJob {

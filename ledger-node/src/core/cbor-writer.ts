@@ -28,10 +28,14 @@ export class CborWriter {
     this.buffer = new Uint8Array(initialBytes);
   }
 
+  /** Grows the buffer, once, to hold at least `total` bytes in all (a size known in advance). */
+  ensureCapacity(total: number): void {
+    if (total > this.buffer.length) this.reserve(total - this.position);
+  }
+
   private reserve(bytes: number): void {
     if (this.position + bytes <= this.buffer.length) return;
-    let size = this.buffer.length * 2;
-    while (size < this.position + bytes) size *= 2;
+    const size = Math.max(this.buffer.length * 2, this.position + bytes);
     const next = new Uint8Array(size);
     next.set(this.buffer.subarray(0, this.position));
     this.buffer = next;

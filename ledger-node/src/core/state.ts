@@ -21,7 +21,10 @@ export interface Lender {
 /**
  * The records a block changed, in order, serialised once into `bytes`, which is also the
  * state root's input: per change, kind NUL key NUL, u32 BE length (0xffffffff: deleted),
- * canonical record bytes.
+ * canonical record bytes. The bytes live in a buffer the state reuses for the next block (a
+ * close-interval's are ~50 MB; new ArrayBuffer memory of that size each time would start a
+ * full collection): they are valid until the next `takeChanges`, which the node's commit
+ * precedes; reading them later throws.
  */
 export class ChangeSet {
   readonly kinds: RecordKind[] = [];
@@ -29,10 +32,21 @@ export class ChangeSet {
   /** Offsets of each record's bytes in `bytes`; start -1: deleted. */
   readonly starts: number[] = [];
   readonly ends: number[] = [];
-  bytes: Uint8Array = new Uint8Array(0);
+  private written: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly epoch: number = 0, private readonly current: () => number = () => 0) {}
 
   get length(): number {
     return this.kinds.length;
+  }
+
+  get bytes(): Uint8Array {
+    if (this.current() !== this.epoch) throw new Error('ChangeSet bytes read after the next block reused their buffer');
+    return this.written;
+  }
+
+  set bytes(bytes: Uint8Array) {
+    this.written = bytes;
   }
 
   value(i: number): Uint8Array | null {
@@ -90,6 +104,9 @@ export class LedgerState {
   /** The record, null for a deletion, undefined for an entry dropped again in the same block. */
   private logRecords: Array<Tracked | null | undefined> = [];
   private epoch = 1;
+  /** Where each block's changes are written (see ChangeSet), and its bytes per record in the last block. */
+  private readonly changesWriter = new CborWriter(1 << 12);
+  private bytesPerRecord = 160;
 
   constructor(readonly genesis: Genesis) {}
 
@@ -133,9 +150,13 @@ export class LedgerState {
     this.logKinds = [];
     this.logKeys = [];
     this.logRecords = [];
+    const set = new ChangeSet(this.epoch, () => this.epoch - 1);
     this.epoch++;
-    const set = new ChangeSet();
-    const w = new CborWriter(Math.max(1 << 12, records.length * 128));
+    // Grown once to the block's size (estimated from the bytes per record of the last one):
+    // growing by doubling copies and leaves ArrayBuffer memory behind.
+    const w = this.changesWriter;
+    w.position = 0;
+    w.ensureCapacity(Math.ceil(records.length * this.bytesPerRecord * 1.05));
     for (let i = 0; i < records.length; i++) {
       const record = records[i];
       if (record === undefined) continue;
@@ -158,6 +179,7 @@ export class LedgerState {
       set.ends.push(w.position);
     }
     set.bytes = w.view8();
+    if (set.length > 0) this.bytesPerRecord = Math.max(16, Math.ceil(set.bytes.length / set.length));
     return set;
   }
 

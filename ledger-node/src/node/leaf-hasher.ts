@@ -34,7 +34,8 @@ export function workerLeafHasher(options: { minEntries?: number } = {}): WorkerL
     const endsAt = align8(ENTRIES_AT + entriesLength);
     const outAt = align8(endsAt + count * 4);
     const size = outAt + (count + 1) * 32;
-    if (size > shared.byteLength) shared = new SharedArrayBuffer(Math.max(size, shared.byteLength * 2));
+    // Grown to the job's size plus a quarter (the next close is about as large), not doubled.
+    if (size > shared.byteLength) shared = new SharedArrayBuffer(Math.ceil(size * 1.25));
     const bytes = new Uint8Array(shared);
     bytes.set(entries.subarray(0, entriesLength), ENTRIES_AT);
     new Uint32Array(shared, endsAt, count).set(ends.subarray(0, count));
