@@ -8,9 +8,8 @@
 import { TxType } from '@wattledger/protocol';
 import type { ApplyContext, HandlerInput } from './context.js';
 import type { LedgerEvent } from './events.js';
-import { prepareTx, type PreparedTx } from './prepare.js';
+import { prepareTx, toBeSignedView, type PreparedTx } from './prepare.js';
 import { reject, RejectCode, TxRejection } from './rejection.js';
-import { toBeSigned } from './to-be-signed.js';
 import type { LedgerState } from './state.js';
 import { registerMeter, registerParty } from './handlers/registry.js';
 import { issueAsset, recordUsage } from './handlers/readings.js';
@@ -60,8 +59,8 @@ function dispatch(state: LedgerState, tx: PreparedTx, ctx: ApplyContext, events:
   if (decoded === undefined || ledger === undefined) reject(RejectCode.BAD_TX, 'transaction did not decode');
   const signer = state.parties.get(decoded.signerId);
   if (signer === undefined) reject(RejectCode.UNKNOWN_SIGNER, `signer ${decoded.signerId} is not a registered party`);
-  // verifyTx of the protocol, over the Sig_structure prepared once with the transaction.
-  if (!ctx.verifier.verify(signer.publicKey, tx.envelopeToBeSigned ?? toBeSigned(decoded.sign1), decoded.sign1.signature)) {
+  // verifyTx of the protocol (a node's verify pool has checked it already, and answers from that).
+  if (!ctx.verifier.verify(signer.publicKey, toBeSignedView(decoded.sign1), decoded.sign1.signature)) {
     reject(RejectCode.BAD_SIGNATURE, `transaction signature does not verify under the key of ${signer.id}`);
   }
   // Envelope and signer are good; a bad embedded reading is reported only now, so that a

@@ -184,14 +184,12 @@ export class LedgerNode {
   private jobsFor(txs: readonly PreparedTx[]): VerifyJob[] {
     const jobs: VerifyJob[] = [];
     for (const tx of txs) {
-      const signer = tx.decoded === undefined ? undefined : this.state.parties.get(tx.decoded.signerId);
-      if (signer !== undefined && tx.decoded !== undefined && tx.envelopeToBeSigned !== undefined) {
-        jobs.push({ publicKey: signer.publicKey, message: tx.envelopeToBeSigned, signature: tx.decoded.sign1.signature });
-      }
-      const meter = tx.readings === undefined ? undefined : this.state.meters.get(tx.readings.meterId);
-      if (meter !== undefined && tx.readings !== undefined && tx.readingsToBeSigned !== undefined) {
-        jobs.push({ publicKey: meter.publicKey, message: tx.readingsToBeSigned, signature: tx.readings.sign1.signature });
-      }
+      if (tx.decoded === undefined) continue;
+      const signer = this.state.parties.get(tx.decoded.signerId);
+      if (signer !== undefined) jobs.push({ publicKey: signer.publicKey, sign1: tx.decoded.sign1 });
+      const readings = tx.readings;
+      const meter = readings === undefined ? undefined : this.state.meters.get(readings.meterId);
+      if (meter !== undefined) jobs.push({ publicKey: meter.publicKey, sign1: readings!.sign1 });
     }
     return jobs;
   }

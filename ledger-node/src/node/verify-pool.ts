@@ -7,13 +7,15 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { equalBytes, type Verifier } from '@wattledger/protocol';
+import { equalBytes, type Sign1, type Verifier } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
+import { CborWriter } from '../core/cbor-writer.js';
+import { writeToBeSigned } from '../core/prepare.js';
 
+/** One COSE_Sign1 signature to check under `publicKey` (over its Sig_structure). */
 export interface VerifyJob {
   readonly publicKey: Uint8Array;
-  readonly message: Uint8Array;
-  readonly signature: Uint8Array;
+  readonly sign1: Sign1;
 }
 
 /** Jobs below this count are verified inline: a worker round trip costs more. */
@@ -25,6 +27,7 @@ export class VerifyPool {
   private readonly owner = new Map<number, Worker>();
   private nextId = 0;
   private next = 0;
+  private readonly frame = new CborWriter(1 << 20);
 
   constructor(size: number = Math.max(1, availableParallelism())) {
     for (let i = 0; i < size; i++) {
@@ -53,7 +56,7 @@ export class VerifyPool {
       let i = 0;
       for (const chunk of results) for (const ok of chunk) {
         const job = jobs[i++]!;
-        known.set(job.signature, { publicKey: job.publicKey, ok: ok === 1 });
+        known.set(job.sign1.signature, { publicKey: job.publicKey, ok: ok === 1 });
       }
     }
     return {
@@ -65,21 +68,18 @@ export class VerifyPool {
     };
   }
 
+  /** Packs the jobs for a worker (format in verify-worker.mjs), each Sig_structure written in place. */
   private run(jobs: readonly VerifyJob[]): Promise<Uint8Array> {
-    let size = 0;
-    for (const job of jobs) size += 100 + job.message.length;
-    const buffer = new ArrayBuffer(size);
-    const bytes = new Uint8Array(buffer);
-    const view = new DataView(buffer);
-    let offset = 0;
-    for (const job of jobs) {
-      if (job.publicKey.length !== 32 || job.signature.length !== 64) throw new RangeError('verify job: 32-byte key and 64-byte signature expected');
-      view.setUint32(offset, job.message.length);
-      bytes.set(job.publicKey, offset + 4);
-      bytes.set(job.signature, offset + 36);
-      bytes.set(job.message, offset + 100);
-      offset += 100 + job.message.length;
+    const w = this.frame;
+    w.position = 0;
+    for (const { publicKey, sign1 } of jobs) {
+      if (publicKey.length !== 32 || sign1.signature.length !== 64) throw new RangeError('verify job: 32-byte key and 64-byte signature expected');
+      const at = w.skip4();
+      w.raw(publicKey).raw(sign1.signature);
+      writeToBeSigned(w, sign1);
+      w.patchUint32(at, w.position - at - 100);
     }
+    const buffer = w.slice(0, w.position).buffer as ArrayBuffer;
     const id = this.nextId++;
     const worker = this.workers[this.next++ % this.workers.length]!;
     return new Promise((resolve) => {
