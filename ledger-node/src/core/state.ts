@@ -84,8 +84,6 @@ export class LedgerState {
   private providerVersion = 0;
   /** Methods by the contract's provider list (joined): many contracts name the same providers. */
   private readonly contractMethodCache = new Map<string, readonly number[]>();
-  /** The same, by contract object (no joined key to build per consumer and close). */
-  private readonly methodsByContract = new WeakMap<Contract, { version: number; methods: readonly number[] }>();
   private contractMethodVersion = 0;
   private readonly providerMethodIndex = new Map<string, Set<number>>();
   private readonly pendingIndex = new Map<string, Map<string, PendingUsage>>();
@@ -240,8 +238,6 @@ export class LedgerState {
       this.contractMethodCache.clear();
       this.contractMethodVersion = this.providerVersion;
     }
-    const cached = this.methodsByContract.get(contract);
-    if (cached !== undefined && cached.version === this.contractMethodVersion) return cached.methods;
     const key = contract.providers.length === 1 ? contract.providers[0]! : contract.providers.join(',');
     let methods = this.contractMethodCache.get(key);
     if (methods === undefined) {
@@ -250,7 +246,6 @@ export class LedgerState {
       methods = [...set].sort((a, b) => a - b);
       this.contractMethodCache.set(key, methods);
     }
-    this.methodsByContract.set(contract, { version: this.contractMethodVersion, methods });
     return methods;
   }
 
