@@ -24,7 +24,8 @@
  * over the simulator's timed window only (the in-flight window drains after it).
  * Options: --meters N (200) --seconds S (3) --window W (16) --ack-qos 0|1 (1) --verify-workers N (cores)
  * Env: WL_PROFILE=FILE writes a V8 CPU profile of the gateway's main thread during the
- * throughput phase (the verify workers and the journal writer are not in it).
+ * throughput phase (the verify workers and the journal writer are not in it); a FILE ending in
+ * .heapprofile samples its allocations instead (kept or collected).
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -395,16 +396,21 @@ async function ledgerStub(meters: () => unknown[]): Promise<{ url: string; serve
 }
 
 /** Starts a V8 CPU profile of this thread; the returned function stops it and writes it to `file`. */
-async function startProfile(file: string): Promise<() => Promise<void>> {
+async function startProfile(file: string, kind: 'cpu' | 'heap'): Promise<() => Promise<void>> {
   const { Session } = await import('node:inspector');
   const session = new Session();
   session.connect();
   const post = <T>(method: string, params?: object): Promise<T> => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
-  await post('Profiler.enable');
-  await post('Profiler.setSamplingInterval', { interval: 250 });
-  await post('Profiler.start');
+  if (kind === 'heap') {
+    await post('HeapProfiler.enable');
+    await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  } else {
+    await post('Profiler.enable');
+    await post('Profiler.setSamplingInterval', { interval: 250 });
+    await post('Profiler.start');
+  }
   return async () => {
-    const { profile } = await post<{ profile: unknown }>('Profiler.stop');
+    const { profile } = await post<{ profile: unknown }>(kind === 'heap' ? 'HeapProfiler.stopSampling' : 'Profiler.stop');
     session.disconnect();
     writeFileSync(file, JSON.stringify(profile));
   };
@@ -440,7 +446,7 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
   const measureThroughput = async (wrap: boolean, profile?: string, counters: () => Counters = () => ({ acks: 0, readings: 0, commits: 0 })): Promise<Throughput> => {
     postToSim({ type: 'throughput', seconds, wrap } satisfies ToSim);
     await expect('measuring');
-    const profiler = profile ? await startProfile(profile) : undefined;
+    const profiler = profile ? await startProfile(profile, profile.endsWith('.heapprofile') ? 'heap' : 'cpu') : undefined;
     const counted0 = counters();
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();

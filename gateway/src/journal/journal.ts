@@ -80,6 +80,10 @@ export class Journal {
       this.db = new Database(this.file);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
+      // Checkpoint every 10,000 WAL pages (~40 MB) instead of 1,000: group commits touch the same
+      // leaf pages of the readings index again and again, and a checkpoint writes each page once,
+      // so fewer, larger checkpoints write (and fsync) far less per reading. Durability is the WAL's.
+      this.db.pragma('wal_autocheckpoint = 10000');
       this.db.pragma('busy_timeout = 10000'); // the journal writer thread holds a second connection
       this.db.pragma('foreign_keys = OFF');
       this.db.exec(DDL);

@@ -54,10 +54,10 @@ export interface JournalStageDeps {
   readonly onSettled: (messages: number, committed: boolean) => void;
 }
 
-interface Staged {
-  readonly entry: JournalEntry;
+/** A staged message is its own journal entry (no second object per message until the commit). */
+interface Staged extends JournalEntry {
   /** Authentic and chained but implausible: forwarded all the same (the ledger quarantines it too), never counted as accepted. */
-  readonly quarantined: boolean;
+  readonly implausible: boolean;
   readonly onDone: VerifiedMessage['onDone'];
   readonly receivedAt: number;
   readonly lastSeq: number;
@@ -151,11 +151,11 @@ export class JournalStage {
       const future = checkNotFuture(reading, nowS, this.deps.config.maxFutureSkewS);
       if (future !== undefined) return this.refuse(message, future.reason, future.detail);
     }
-    let quarantined = false;
+    let implausible = false;
     for (const reading of readings) {
       const verdict = checkPlausible(reading, meter, message.attested);
       if (verdict !== undefined) {
-        quarantined = true;
+        implausible = true;
         this.deps.rejections.reject(verdict.reason, meter.id, `${verdict.detail} (quarantined: forwarded so the chain continues, no energy credited)`);
       }
     }
@@ -173,17 +173,15 @@ export class JournalStage {
       entryReadings.push({ seq: r.seq, hash: hashes[i]!, intervalStart: r.intervalStart, intervalLength: r.intervalLength });
     }
     this.group.push({
-      entry: {
-        meterId: meter.id,
-        role: meter.role,
-        cose: message.cose,
-        readings: entryReadings,
-        // Forwarded like any other: the ledger applies the same rule (protocol checkReadingPlausible),
-        // records the reading as quarantined and advances the meter's chain without crediting energy.
-        quarantined: false,
-        receivedMs: nowMs,
-      },
-      quarantined,
+      meterId: meter.id,
+      role: meter.role,
+      cose: message.cose,
+      readings: entryReadings,
+      // Forwarded like any other: the ledger applies the same rule (protocol checkReadingPlausible),
+      // records the reading as quarantined and advances the meter's chain without crediting energy.
+      quarantined: false,
+      receivedMs: nowMs,
+      implausible,
       receivedAt: message.receivedAt,
       lastSeq: outcome.head.seq,
       onDone: message.onDone,
@@ -229,7 +227,7 @@ export class JournalStage {
     this.committing = true;
     const started = performance.now();
     this.deps.writer
-      .append(group.map((s) => s.entry))
+      .append(group)
       .then(
         () => this.committed(group, started),
         (error: Error) => this.commitFailed(group, error),
@@ -243,11 +241,11 @@ export class JournalStage {
 
   private release(group: readonly Staged[]): void {
     for (const s of group) {
-      this.staged -= s.entry.readings.length;
-      const held = this.uncommitted.get(s.entry.meterId);
+      this.staged -= s.readings.length;
+      const held = this.uncommitted.get(s.meterId);
       if (held === undefined) continue;
-      for (const r of s.entry.readings) held.delete(r.seq);
-      if (held.size === 0) this.uncommitted.delete(s.entry.meterId);
+      for (const r of s.readings) held.delete(r.seq);
+      if (held.size === 0) this.uncommitted.delete(s.meterId);
     }
   }
 
@@ -256,8 +254,8 @@ export class JournalStage {
     metrics.journalCommit.observe((performance.now() - started) / 1000);
     this.release(group);
     for (const s of group) {
-      if (s.lastSeq > (this.durable.get(s.entry.meterId) ?? -1)) this.durable.set(s.entry.meterId, s.lastSeq);
-      if (!s.quarantined) metrics.readingsAccepted.inc(undefined, s.entry.readings.length);
+      if (s.lastSeq > (this.durable.get(s.meterId) ?? -1)) this.durable.set(s.meterId, s.lastSeq);
+      if (!s.implausible) metrics.readingsAccepted.inc(undefined, s.readings.length);
     }
     const meters = new Set([...this.committingMeters, ...this.reack]);
     this.reack.clear();
@@ -265,7 +263,7 @@ export class JournalStage {
     const acked = performance.now();
     for (const s of group) {
       metrics.ingestLatency.observe((acked - s.receivedAt) / 1000);
-      s.onDone?.(s.quarantined ? 'quarantined' : 'journaled');
+      s.onDone?.(s.implausible ? 'quarantined' : 'journaled');
     }
     this.deps.onSettled(group.length, true);
   }
@@ -274,9 +272,9 @@ export class JournalStage {
     this.deps.metrics.journalErrors.inc();
     this.deps.logger.error({ err: error.message, messages: failed.length }, error instanceof JournalError ? error.message : `journal write failed: ${error.message}`);
     // Messages staged meanwhile by the same meters chain onto the failed ones: they fail too (the meters resend).
-    const meters = new Set(failed.map((s) => s.entry.meterId));
-    const group = [...failed, ...this.group.filter((s) => meters.has(s.entry.meterId))];
-    this.group = this.group.filter((s) => !meters.has(s.entry.meterId));
+    const meters = new Set(failed.map((s) => s.meterId));
+    const group = [...failed, ...this.group.filter((s) => meters.has(s.meterId))];
+    this.group = this.group.filter((s) => !meters.has(s.meterId));
     for (const meterId of meters) this.groupMeters.delete(meterId);
     this.release(group);
     // The transaction may have committed before a writer crash: the journal says what is durable.
@@ -289,7 +287,7 @@ export class JournalStage {
       }
     }
     for (const s of group) {
-      this.deps.rejections.reject(RejectReason.INTERNAL, s.entry.meterId, 'journal write failed; not acknowledged, the meter will resend');
+      this.deps.rejections.reject(RejectReason.INTERNAL, s.meterId, 'journal write failed; not acknowledged, the meter will resend');
       s.onDone?.(RejectReason.INTERNAL);
     }
     this.deps.onSettled(group.length, false);
