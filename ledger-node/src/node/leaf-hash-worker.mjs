@@ -4,13 +4,16 @@
 // and room for the count leaf hashes followed by the root (at outAt). Message:
 // { buffer, count, endsAt, outAt }. Leaves and root are those of ../core/merkle.ts
 // (packedLeafHashes, packedMerkleRoot); test/leaf-hasher.test.ts compares them.
-import { createHash } from 'node:crypto';
+import * as nodeCrypto from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
 const ENTRIES_AT = 8;
 
-function sha256(bytes) {
-  return createHash('sha256').update(bytes).digest();
+/** SHA-256 of `bytes` into out[at .. at + 32): the one-shot hash (Node >= 20.12, as in host-sha256.ts), else createHash. */
+function sha256Into(bytes, out, at) {
+  if (nodeCrypto.hash === undefined) return void out.set(nodeCrypto.createHash('sha256').update(bytes).digest(), at);
+  const digest = nodeCrypto.hash('sha256', bytes, 'binary');
+  for (let i = 0; i < 32; i++) out[at + i] = digest.charCodeAt(i);
 }
 
 function hashJob(buffer, count, endsAt, outAt) {
@@ -24,19 +27,19 @@ function hashJob(buffer, count, endsAt, outAt) {
     if (end - start + 1 > input.length) input = new Uint8Array(2 * (end - start + 1));
     input[0] = 0;
     input.set(bytes.subarray(ENTRIES_AT + start, ENTRIES_AT + end), 1);
-    out.set(sha256(input.subarray(0, end - start + 1)), i * 32);
+    sha256Into(input.subarray(0, end - start + 1), out, i * 32);
     start = end;
   }
   // The root: pairs hashed level by level, a trailing odd node promoted (RFC 6962 §2.1).
   const rootAt = count * 32;
-  if (count === 0) return void out.set(sha256(new Uint8Array(0)), rootAt);
+  if (count === 0) return sha256Into(new Uint8Array(0), out, rootAt);
   const work = out.slice(0, count * 32);
   const node = new Uint8Array(65);
   node[0] = 1;
   for (let n = count; n > 1; n = (n + 1) >> 1) {
     for (let i = 0; i + 1 < n; i += 2) {
       node.set(work.subarray(i * 32, i * 32 + 64), 1);
-      work.set(sha256(node), (i >> 1) * 32);
+      sha256Into(node, work, (i >> 1) * 32);
     }
     if ((n & 1) === 1) work.copyWithin((n >> 1) * 32, (n - 1) * 32, n * 32);
   }
