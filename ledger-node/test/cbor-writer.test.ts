@@ -62,6 +62,31 @@ t.test('long text (the encodeInto path) gives the same bytes, non-ASCII and lone
   t.throws(() => new CborWriter(1).asciiz('é'), RangeError, 'short non-ASCII asciiz');
 });
 
+t.test('repeated long texts (copied from their earlier bytes) and buffer reuse give the same bytes', async (t) => {
+  const pool = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => c.repeat(40)).concat(['0123456789abcdef'.repeat(4), 'x'.repeat(31), 'é'.repeat(33)]);
+  const step = fc.oneof(fc.constantFrom(...pool).map((text) => ({ text })), fc.constant({ reset: true as const }), fc.nat(300).map((n) => ({ n })));
+  fc.assert(fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+    const w = new CborWriter(8);
+    let expected: Array<string | number> = [];
+    for (const s of steps) {
+      if ('reset' in s) {
+        w.position = 0;
+        expected = [];
+      } else if ('text' in s) {
+        w.text(s.text);
+        expected.push(s.text);
+      } else {
+        w.uint(s.n);
+        expected.push(s.n);
+      }
+    }
+    return toHex(w.view8()) === expected.map((v) => toHex(encodeCbor(v))).join('');
+  }), { numRuns: 2000, seed: 12 });
+  const w = new CborWriter(8);
+  w.asciiz('k'.repeat(40)).text('k'.repeat(40));
+  t.equal(toHex(w.view8()), toHex(new TextEncoder().encode('k'.repeat(40))) + '00' + toHex(encodeCbor('k'.repeat(40))), 'a key then the same id');
+});
+
 t.test('integers above uint32 are float64 and decode back exactly', async (t) => {
   for (const n of [0x1_0000_0000, 2 ** 40 + 1, Number.MAX_SAFE_INTEGER]) {
     const w = new CborWriter(4);
