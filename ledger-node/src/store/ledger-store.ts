@@ -45,8 +45,7 @@ export interface StoredBlock {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blocks (height INTEGER PRIMARY KEY, hash TEXT NOT NULL, header BLOB NOT NULL, tx_leaves BLOB NOT NULL, event_leaves BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS txs (id TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL, type TEXT, signer TEXT, status TEXT NOT NULL, code TEXT, reason TEXT, bytes BLOB NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS txs_id ON txs (id);
+CREATE TABLE IF NOT EXISTS txs (id TEXT NOT NULL, height INTEGER NOT NULL, idx INTEGER NOT NULL, type TEXT, signer TEXT, status TEXT NOT NULL, code TEXT, reason TEXT, bytes BLOB NOT NULL, id52 INTEGER);
 CREATE INDEX IF NOT EXISTS txs_at ON txs (height, idx);
 CREATE TABLE IF NOT EXISTS events (height INTEGER NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL, consumer TEXT, intermediary TEXT, close_interval INTEGER, usage_interval INTEGER, bytes BLOB NOT NULL, PRIMARY KEY (height, idx)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS events_consumer ON events (consumer, usage_interval) WHERE consumer IS NOT NULL;
@@ -56,6 +55,34 @@ CREATE TABLE IF NOT EXISTS registrations (subject TEXT PRIMARY KEY, height INTEG
 CREATE TABLE IF NOT EXISTS records (kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (kind, key);
 `;
+
+/**
+ * Transactions are found by id through an index of the id's first 52 bits (13 hex digits, an
+ * exact double) rather than of the 64-character text: ids are SHA-256, so every block's
+ * inserts land all over that index, and each commit writes every page they touch; an entry
+ * of ~12 bytes instead of ~75 is ~5 times fewer pages. Two ids sharing 52 bits are told apart
+ * by the text (`AND id = ?`). The state machine records every id and never stores one twice.
+ */
+const TXS_ID_INDEX = 'CREATE INDEX IF NOT EXISTS txs_id52 ON txs (id52)';
+
+/** The index key of a transaction id (NaN for text that is not hex: no row has it). */
+function id52(id: string): number {
+  return parseInt(id.slice(0, 13), 16);
+}
+
+/** Data directories written before `id52` existed: fill the column, index it, drop the text index. */
+function migrateTxIndex(db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(txs)').all();
+  if (!columns.some((c) => c.name === 'id52')) {
+    db.transaction(() => {
+      db.exec('ALTER TABLE txs ADD COLUMN id52 INTEGER');
+      const set = db.prepare<[number, number]>('UPDATE txs SET id52 = ? WHERE rowid = ?');
+      for (const row of db.prepare<[], { rowid: number; id: string }>('SELECT rowid, id FROM txs').all()) set.run(id52(row.id), row.rowid);
+    })();
+  }
+  db.exec(TXS_ID_INDEX);
+  db.exec('DROP INDEX IF EXISTS txs_id');
+}
 
 function unpackLeaves(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -100,12 +127,13 @@ export class LedgerStore {
     // writes ~1 MB, and each checkpoint costs page copies and two fsyncs on this thread.
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.exec(SCHEMA);
+    migrateTxIndex(this.db);
     const db = this.db;
     this.statements = {
       setMeta: db.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       insertBlock: db.prepare<[number, string, Uint8Array, Uint8Array, Uint8Array]>('INSERT INTO blocks (height, hash, header, tx_leaves, event_leaves) VALUES (?, ?, ?, ?, ?)'),
-      insertTx: db.prepare<[string, number, number, string | null, string | null, string, string | null, string | null, Uint8Array]>('INSERT OR IGNORE INTO txs (id, height, idx, type, signer, status, code, reason, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      insertTx: db.prepare<[string, number, number, string | null, string | null, string, string | null, string | null, Uint8Array, number]>('INSERT INTO txs (id, height, idx, type, signer, status, code, reason, bytes, id52) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       insertEvent: db.prepare<[number, number, string, string | null, string | null, number | null, number | null, Uint8Array]>('INSERT INTO events (height, idx, kind, consumer, intermediary, close_interval, usage_interval, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       insertMeterTx: db.prepare<[string, number, number, number, number]>('INSERT OR IGNORE INTO meter_txs (meter_id, first_interval, last_interval, height, idx) VALUES (?, ?, ?, ?, ?)'),
       meterTxs: db.prepare<[string, number, number], { height: number; idx: number }>('SELECT height, idx FROM meter_txs WHERE meter_id = ? AND last_interval >= ? AND first_interval < ? ORDER BY height, idx'),
@@ -114,7 +142,7 @@ export class LedgerStore {
       // An update in place, where INSERT OR REPLACE deletes the row and its index entry first.
       putRecord: db.prepare<[string, string, Uint8Array]>('INSERT INTO records (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value'),
       deleteRecord: db.prepare<[string, string]>('DELETE FROM records WHERE kind = ? AND key = ?'),
-      getTx: db.prepare<[string], { id: string; height: number; idx: number; type: string | null; signer: string | null; status: string; code: string | null; reason: string | null; bytes: Uint8Array }>('SELECT * FROM txs WHERE id = ?'),
+      getTx: db.prepare<[number, string], { id: string; height: number; idx: number; type: string | null; signer: string | null; status: string; code: string | null; reason: string | null; bytes: Uint8Array }>('SELECT id, height, idx, type, signer, status, code, reason, bytes FROM txs WHERE id52 = ? AND id = ?'),
       txAt: db.prepare<[number, number], { id: string; bytes: Uint8Array }>('SELECT id, bytes FROM txs WHERE height = ? AND idx = ?'),
       getBlock: db.prepare<[number], { height: number; hash: string; header: Uint8Array; tx_leaves: Uint8Array; event_leaves: Uint8Array }>('SELECT * FROM blocks WHERE height = ?'),
       headers: db.prepare<[number, number], { header: Uint8Array }>('SELECT header FROM blocks WHERE height >= ? ORDER BY height LIMIT ?'),
@@ -131,7 +159,7 @@ export class LedgerStore {
       outcomes.forEach((o, i) => {
         if (o.status === 'duplicate') return;
         const tx = txs[i]!;
-        s.insertTx.run(o.id, h.height, i, o.type ?? null, o.signer ?? null, o.status, o.code ?? null, o.reason ?? null, tx.bytes);
+        s.insertTx.run(o.id, h.height, i, o.type ?? null, o.signer ?? null, o.status, o.code ?? null, o.reason ?? null, tx.bytes, id52(o.id));
         const readings = tx.readings?.readings;
         if (o.status === 'applied' && tx.ledger?.type === 'register-party') s.insertRegistration.run(tx.ledger.body.id, h.height, i);
         if (o.status === 'applied' && tx.ledger?.type === 'register-meter') s.insertRegistration.run(tx.ledger.body.meterId, h.height, i);
@@ -184,7 +212,8 @@ export class LedgerStore {
   }
 
   tx(id: string): StoredTx | undefined {
-    const row = this.statements.getTx.get(id);
+    const key = id52(id);
+    const row = Number.isNaN(key) ? undefined : this.statements.getTx.get(key, id);
     return row === undefined ? undefined : { id: row.id, height: row.height, index: row.idx, type: row.type, signer: row.signer, status: row.status, code: row.code, reason: row.reason, bytes: u8(row.bytes) };
   }
 
