@@ -67,6 +67,11 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const broker = await Aedes.createBroker({
     id: 'wattledger-gateway',
     maxClientsIdLength: 64,
+    // Deliveries in flight unbounded (aedes' default is 100): past the bound, aedes queues every
+    // publish, readings included, and drains that queue recursively (cost per message, and deep
+    // stacks under a burst of acks). A subscriber that stops reading is still cut off after
+    // aedes' drainTimeout (60 s), and without the bound it cannot stall the other meters' acks.
+    concurrency: 0,
     authenticate(client, username, password, done) {
       if (username === undefined || client.id !== username) {
         handlers.onReject(RejectReason.AUTH_FAILED, username, `client id ${JSON.stringify(client.id)} must equal the username (the meter id)`);
