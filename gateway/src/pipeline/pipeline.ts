@@ -13,12 +13,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { decodeSignedReadings, partyIdFromPublicKey, ProtocolError, ProtocolErrorCode, sigStructure, type SignedReadings } from '@wattledger/protocol';
+import { decodeSignedReadings, partyIdFromPublicKey, ProtocolError, ProtocolErrorCode, type SignedReadings } from '@wattledger/protocol';
 import type { PipelineConfig } from '../config/schema.js';
 import type { Journal } from '../journal/journal.js';
 import type { GroupAppender } from './journal-stage.js';
 import type { GatewayMetrics } from '../ops/gateway-metrics.js';
 import type { MeterRegistry } from '../registry/registry.js';
+import { packSign1Jobs } from '../verify/job-codec.js';
 import type { VerifyPool } from '../verify/verify-pool.js';
 import { JournalStage, type VerifiedMessage } from './journal-stage.js';
 import { RejectReason, type RejectionLog } from './rejection.js';
@@ -188,11 +189,12 @@ export class Pipeline {
     this.batches.push(batch);
     const jobs = messages.map((m) => ({
       publicKey: m.attested ? this.deps.attestationKey : m.meter.publicKey,
-      message: sigStructure(m.signed.sign1.protectedBytes, m.signed.sign1.payload),
+      protectedBytes: m.signed.sign1.protectedBytes,
+      payload: m.signed.sign1.payload,
       signature: m.signed.sign1.signature,
     }));
     const started = performance.now();
-    this.deps.pool.verify(jobs).then(
+    this.deps.pool.verifyPacked(packSign1Jobs(jobs), jobs.length).then(
       (results) => {
         batch.results = results;
         batch.done = true;

@@ -85,15 +85,22 @@ export class VerifyPool {
 
   /** Verifies `jobs`; resolves with one byte per job (1 valid). */
   verify(jobs: readonly VerifyJob[]): Promise<Uint8Array> {
+    return this.verifyPacked(packJobs(jobs), jobs.length);
+  }
+
+  /**
+   * Verifies `count` jobs packed by job-codec.ts (packJobs, packSign1Jobs); resolves with one
+   * byte per job (1 valid). `packed` is transferred to the worker: do not use it afterwards.
+   */
+  verifyPacked(packed: Uint8Array, count: number): Promise<Uint8Array> {
     if (this.closed) return Promise.reject(new ClosedError('verification pool'));
-    if (jobs.length === 0) return Promise.resolve(new Uint8Array(0));
+    if (count === 0) return Promise.resolve(new Uint8Array(0));
     let slot = this.slots[0]!;
     for (const s of this.slots) if (s.outstanding < slot.outstanding) slot = s;
-    const packed = packJobs(jobs);
     const id = this.nextId++;
-    slot.outstanding += jobs.length;
+    slot.outstanding += count;
     return new Promise<Uint8Array>((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject, jobs: jobs.length });
+      slot.pending.set(id, { resolve, reject, jobs: count });
       slot.worker.postMessage({ id, packed }, [packed.buffer as ArrayBuffer]);
     });
   }
