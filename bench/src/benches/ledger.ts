@@ -15,6 +15,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
+import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { encodeCbor, MeterRole, PartyRole, readingHash, toHex, TxType, issueAssetBody } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
@@ -77,6 +78,9 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
 
     const profiler = process.env['WL_PROFILE'] ? await startProfile() : undefined;
     const heapProfiler = process.env['WL_HEAP_PROFILE'] ? await startHeapProfile() : undefined;
+    const gcs: PerformanceEntry[] = [];
+    const gcObserver = new PerformanceObserver((list) => void gcs.push(...list.getEntries()));
+    gcObserver.observe({ entryTypes: ['gc'] });
     const started = performance.now();
     const cpuStart = process.cpuUsage();
     const mainStart = mainThreadCpuUs();
@@ -101,11 +105,18 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
       }
       await Promise.all(inflight);
     }
-    const seconds = (performance.now() - started) / 1000;
+    const ended = performance.now();
+    const seconds = (ended - started) / 1000;
     await heapProfiler?.();
     await profiler?.();
     const cpu = process.cpuUsage(cpuStart);
     const mainEnd = mainThreadCpuUs();
+    // GC entries arrive after the fact: one turn of the event loop, then those inside the timed section.
+    await new Promise((resolve) => setImmediate(resolve));
+    gcObserver.disconnect();
+    const timedGcs = gcs.filter((e) => e.startTime >= started && e.startTime < ended);
+    const gcPerTxUs = (timedGcs.reduce((sum, e) => sum + e.duration, 0) * 1000) / txs.length;
+    const majorGcs = timedGcs.filter((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR).length;
     const blocks = running.node.head.height - heightBefore;
     const applied = statuses.get('applied') ?? 0;
     if (applied !== txs.length) throw new Error(`not every transaction applied: ${JSON.stringify([...statuses])}`);
@@ -132,11 +143,12 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
         { metric: 'cpu', value: ((cpu.user + cpu.system) / 1e6 / seconds) * 100, unit: '% of one core', note: `main thread + ${workers} verify workers, ${cores} cores` },
         { metric: 'cpuPerTx', value: cpuPerTxUs, unit: 'us', note: `CPU time per transaction, all threads (${Math.round(((2 * (counts.issue + counts.usage) + counts.transfer) / txs.length) * (1e6 / verifyPerCore))} us of it signature checks); ${cores} cores / this = ${Math.round((cores * 1e6) / cpuPerTxUs)} tx/s if CPU were the only limit` },
         ...(mainPerTxUs === undefined ? [] : [{ metric: 'mainThreadPerTx', value: mainPerTxUs, unit: 'us', note: `CPU time of the main thread per transaction (decode, state machine, block, SQLite, GC, pipeline); the other ${Math.round(cpuPerTxUs - mainPerTxUs)} us are the verify workers and V8/libuv helper threads` }]),
+        { metric: 'gcPausePerTx', value: gcPerTxUs, unit: 'us', note: `main-thread GC pauses per transaction (${timedGcs.length} collections, ${majorGcs} full); V8's helper threads work besides` },
         { metric: 'verifyPerCore', value: verifyPerCore, unit: 'verify/s', note: 'node:crypto Ed25519, one core' },
         { metric: 'verifyCeiling', value: verifyCeiling, unit: 'tx/s', note: `all ${cores} cores doing nothing but ${sigsPerTx.toFixed(2)} verifications per tx` },
         { metric: 'ratioToCeiling', value: txPerS / verifyCeiling, note: 'how much of the verification bound the node reaches' },
       ],
-      figures: { transactions: txs.length, txPerS: Math.round(txPerS), verifyCeiling: Math.round(verifyCeiling), ratioToCeiling: Number((txPerS / verifyCeiling).toFixed(3)), cpuPerTxUs: Math.round(cpuPerTxUs), ...(mainPerTxUs === undefined ? {} : { mainThreadPerTxUs: Math.round(mainPerTxUs) }), withinBudget: txPerS >= 50_000, http },
+      figures: { transactions: txs.length, txPerS: Math.round(txPerS), verifyCeiling: Math.round(verifyCeiling), ratioToCeiling: Number((txPerS / verifyCeiling).toFixed(3)), cpuPerTxUs: Math.round(cpuPerTxUs), ...(mainPerTxUs === undefined ? {} : { mainThreadPerTxUs: Math.round(mainPerTxUs) }), gcPausePerTxUs: Number(gcPerTxUs.toFixed(1)), majorGcs, withinBudget: txPerS >= 50_000, http },
     };
   } finally {
     await running.close();

@@ -18,6 +18,11 @@ export interface VerifyJob {
   readonly sign1: Sign1;
 }
 
+/** Per job: u32 message length, u32 key slot, 32-byte key, 64-byte signature (then the message). */
+const JOB_HEAD_BYTES = 104;
+/** Key slots of the workers' KeyObject caches (a slot holding another key is simply replaced). */
+const KEY_SLOTS = 1 << 16;
+
 /** Jobs below this count are verified inline: a worker round trip costs more. */
 const INLINE_BELOW = 32;
 
@@ -28,6 +33,9 @@ export class VerifyPool {
   private nextId = 0;
   private next = 0;
   private readonly frame = new CborWriter(1 << 20);
+  /** Each public key (by array, as held in the state) gets a slot in the workers' KeyObject caches. */
+  private readonly keySlots = new WeakMap<Uint8Array, number>();
+  private nextKeySlot = 0;
 
   constructor(size: number = Math.max(1, availableParallelism())) {
     for (let i = 0; i < size; i++) {
@@ -75,9 +83,11 @@ export class VerifyPool {
     for (const { publicKey, sign1 } of jobs) {
       if (publicKey.length !== 32 || sign1.signature.length !== 64) throw new RangeError('verify job: 32-byte key and 64-byte signature expected');
       const at = w.skip4();
+      const slot = w.skip4();
+      w.patchUint32(slot, this.keySlot(publicKey));
       w.raw(publicKey).raw(sign1.signature);
       writeToBeSigned(w, sign1);
-      w.patchUint32(at, w.position - at - 100);
+      w.patchUint32(at, w.position - at - JOB_HEAD_BYTES);
     }
     const buffer = w.slice(0, w.position).buffer as ArrayBuffer;
     const id = this.nextId++;
@@ -88,6 +98,16 @@ export class VerifyPool {
       worker.ref();
       worker.postMessage({ id, buffer, count: jobs.length }, [buffer]);
     });
+  }
+
+  private keySlot(publicKey: Uint8Array): number {
+    let slot = this.keySlots.get(publicKey);
+    if (slot === undefined) {
+      slot = this.nextKeySlot;
+      this.nextKeySlot = (slot + 1) % KEY_SLOTS;
+      this.keySlots.set(publicKey, slot);
+    }
+    return slot;
   }
 
   async close(): Promise<void> {

@@ -1,20 +1,21 @@
 // Ed25519 verification worker (RFC 8032 via node:crypto). Plain JS so it loads without a
-// TypeScript loader. Message: { buffer, count } where buffer packs, per job,
-// u32 BE message length, 32-byte key, 64-byte signature, message. Reply: Uint8Array of 0/1.
+// TypeScript loader. Message: { buffer, count } where buffer packs, per job, u32 BE message
+// length, u32 BE key slot, 32-byte key, 64-byte signature, message. Reply: Uint8Array of 0/1.
+// KeyObjects are cached by slot (the pool gives each key a slot) and the slot's key bytes
+// compared before use, so a slot reused for another key only costs a new KeyObject.
 import { createPublicKey, verify } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const keys = new Map();
+const JOB_HEAD_BYTES = 104;
+/** slot -> { raw: Buffer (32 bytes), key: KeyObject } */
+const slots = [];
 
-function keyObject(raw) {
-  const cacheKey = raw.toString('base64');
-  let key = keys.get(cacheKey);
-  if (key === undefined) {
-    key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-    if (keys.size > 100000) keys.clear();
-    keys.set(cacheKey, key);
-  }
+function keyObject(slot, raw) {
+  const cached = slots[slot];
+  if (cached !== undefined && cached.raw.equals(raw)) return cached.key;
+  const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+  slots[slot] = { raw: Buffer.from(raw), key };
   return key;
 }
 
@@ -24,12 +25,13 @@ parentPort.on('message', ({ id, buffer, count }) => {
   let offset = 0;
   for (let i = 0; i < count; i++) {
     const length = bytes.readUInt32BE(offset);
-    const key = bytes.subarray(offset + 4, offset + 36);
-    const signature = bytes.subarray(offset + 36, offset + 100);
-    const message = bytes.subarray(offset + 100, offset + 100 + length);
-    offset += 100 + length;
+    const slot = bytes.readUInt32BE(offset + 4);
+    const key = bytes.subarray(offset + 8, offset + 40);
+    const signature = bytes.subarray(offset + 40, offset + 104);
+    const message = bytes.subarray(offset + JOB_HEAD_BYTES, offset + JOB_HEAD_BYTES + length);
+    offset += JOB_HEAD_BYTES + length;
     try {
-      results[i] = verify(null, message, keyObject(key), signature) ? 1 : 0;
+      results[i] = verify(null, message, keyObject(slot, key), signature) ? 1 : 0;
     } catch {
       results[i] = 0;
     }
