@@ -14,7 +14,7 @@ function job(i: number, options: { tamper?: boolean; wrongKey?: boolean } = {}):
   const signer = signers[i % signers.length]!;
   const payload = new Uint8Array(40 + ((i * 37) % 400)).fill(i & 255);
   const bytes = createSign1({ payload, signer, kid: new Uint8Array([i]) });
-  if (options.tamper) bytes[bytes.length - 70] ^= 1; // a payload byte
+  if (options.tamper) bytes[bytes.length - 70] = bytes[bytes.length - 70]! ^ 1; // a payload byte
   const publicKey = options.wrongKey ? signers[(i + 1) % signers.length]!.publicKey : signer.publicKey.slice();
   return { publicKey, sign1: decodeSign1(bytes) };
 }

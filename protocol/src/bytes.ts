@@ -3,7 +3,10 @@
 const HEX_CODES = Uint8Array.from([48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102]); // '0'..'9', 'a'..'f'
 /** ASCII to string where the host has a TextDecoder (XS may not: String.fromCharCode there). */
 const asciiDecoder: { decode(bytes: Uint8Array): string } | undefined = typeof TextDecoder === 'function' ? new TextDecoder() : undefined;
-let digits = new Uint8Array(64);
+/** Up to this many bytes (a SHA-256 digest) the digits go through one buffer and a view made once per length. */
+const SHORT_HEX_BYTES = 32;
+const digits = new Uint8Array(2 * SHORT_HEX_BYTES);
+const digitViews: Uint8Array[] = Array.from({ length: SHORT_HEX_BYTES + 1 }, (_, n) => digits.subarray(0, 2 * n));
 
 /**
  * Lower-case hex as one flat string: appending two characters at a time would leave a rope of
@@ -11,18 +14,22 @@ let digits = new Uint8Array(64);
  */
 export function toHex(bytes: Uint8Array): string {
   const n = bytes.length;
-  if (digits.length < 2 * n) digits = new Uint8Array(2 * n);
+  const out = n <= SHORT_HEX_BYTES ? digits : new Uint8Array(2 * n);
   for (let i = 0, o = 0; i < n; i++, o += 2) {
     const b = bytes[i]!;
-    digits[o] = HEX_CODES[b >> 4]!;
-    digits[o + 1] = HEX_CODES[b & 15]!;
+    out[o] = HEX_CODES[b >> 4]!;
+    out[o + 1] = HEX_CODES[b & 15]!;
   }
-  return asciiText(digits, 0, 2 * n);
+  return n <= SHORT_HEX_BYTES ? asciiString(digitViews[n]!) : asciiText(out, 0, 2 * n);
+}
+
+function asciiString(view: Uint8Array): string {
+  return asciiDecoder !== undefined ? asciiDecoder.decode(view) : asciiText(view, 0, view.length);
 }
 
 /** The string of `bytes[start..end)`, each byte below 0x80 (callers check). */
 export function asciiText(bytes: Uint8Array, start: number, end: number): string {
-  if (asciiDecoder !== undefined) return asciiDecoder.decode(bytes.subarray(start, end));
+  if (asciiDecoder !== undefined) return asciiDecoder.decode(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end));
   let out = '';
   for (let i = start; i < end; i += 4096) out += String.fromCharCode.apply(null, bytes.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
   return out;

@@ -1,22 +1,11 @@
 /**
- * Hex on the core's hot paths, the same text as the protocol's toHex / fromHex: hexOf returns
- * one flat string (toHex appends two characters at a time, 64 string pieces and ~2 KB of
- * garbage for a SHA-256 digest), and equalsHex compares bytes with hex without decoding it.
+ * Hex on the core's hot paths: hexOf is the protocol's toHex (one flat string, no view per
+ * call up to 32 bytes), and equalsHex compares bytes with hex without decoding it.
  */
-
-const DIGITS = new TextEncoder().encode('0123456789abcdef');
-const latin1 = new TextDecoder('latin1');
-let ascii = new Uint8Array(64);
+import { toHex } from '@wattledger/protocol';
 
 export function hexOf(bytes: Uint8Array): string {
-  const n = bytes.length;
-  if (ascii.length < 2 * n) ascii = new Uint8Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    const b = bytes[i]!;
-    ascii[2 * i] = DIGITS[b >> 4]!;
-    ascii[2 * i + 1] = DIGITS[b & 15]!;
-  }
-  return latin1.decode(ascii.subarray(0, 2 * n));
+  return toHex(bytes);
 }
 
 function digit(c: number): number {

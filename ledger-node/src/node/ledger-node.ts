@@ -48,6 +48,8 @@ interface Waiter {
   reject(error: unknown): void;
   /** The submitted array (its entry in `prepared` goes when the waiter is answered). */
   readonly bytes: Uint8Array;
+  /** The next submitter of the same transaction while this one is pending (answered in turn). */
+  next: Waiter | undefined;
 }
 
 const MAX_PIPELINE = 3;
@@ -59,7 +61,8 @@ export class LedgerNode {
   readonly certificateSigners: readonly Signer[];
   private readonly ordering: Ordering;
   private readonly pool: VerifyPool | undefined;
-  private readonly waiters = new Map<string, Waiter[]>();
+  /** By transaction id: the first pending submitter (repeats chained on `next`). */
+  private readonly waiters = new Map<string, Waiter>();
   /**
    * What submit() decoded, by the submitted array, until its batch arrives (the embedded
    * sequencer delivers that same array) or its waiter is answered. A Map with explicit
@@ -132,9 +135,13 @@ export class LedgerNode {
     if (this.state.seenTxs.has(id) && !this.waiters.has(id)) return Promise.resolve(this.duplicateOf(id));
     this.prepared.set(bytes, prepared);
     return new Promise<SubmitResult>((resolve, reject) => {
-      const list = this.waiters.get(id);
-      if (list === undefined) this.waiters.set(id, [{ resolve, reject, bytes }]);
-      else list.push({ resolve, reject, bytes });
+      const waiter: Waiter = { resolve, reject, bytes, next: undefined };
+      let last = this.waiters.get(id);
+      if (last === undefined) this.waiters.set(id, waiter);
+      else {
+        while (last.next !== undefined) last = last.next;
+        last.next = waiter;
+      }
       this.outgoing.push(bytes);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -156,7 +163,7 @@ export class LedgerNode {
         for (const tx of txs) {
           this.prepared.delete(tx);
           const id = txId(tx);
-          for (const waiter of this.waiters.get(id) ?? []) waiter.reject(error);
+          for (let waiter = this.waiters.get(id); waiter !== undefined; waiter = waiter.next) waiter.reject(error);
           this.waiters.delete(id);
         }
       });
@@ -209,10 +216,10 @@ export class LedgerNode {
   }
 
   private answer(outcome: TxOutcome, height: number): void {
-    const list = this.waiters.get(outcome.id);
-    const waiter = list?.shift();
-    if (list !== undefined && list.length === 0) this.waiters.delete(outcome.id);
+    const waiter = this.waiters.get(outcome.id);
     if (waiter === undefined) return;
+    if (waiter.next === undefined) this.waiters.delete(outcome.id);
+    else this.waiters.set(outcome.id, waiter.next);
     this.prepared.delete(waiter.bytes);
     if (outcome.status === 'duplicate') return waiter.resolve(this.duplicateOf(outcome.id));
     waiter.resolve(outcome.code ? { id: outcome.id, status: outcome.status, height, code: outcome.code, reason: outcome.reason ?? '' } : { id: outcome.id, status: outcome.status, height });
@@ -227,7 +234,7 @@ export class LedgerNode {
   private fail(error: unknown): void {
     if (this.failure !== undefined) return;
     this.failure = error;
-    for (const list of this.waiters.values()) for (const waiter of list) waiter.reject(error);
+    for (const first of this.waiters.values()) for (let waiter: Waiter | undefined = first; waiter !== undefined; waiter = waiter.next) waiter.reject(error);
     this.waiters.clear();
     this.prepared.clear();
   }
