@@ -82,6 +82,21 @@ t.test('forwards in batches, in order, through an outage; a restart resends idem
   t.equal(readingTx('producer', new Uint8Array(first), 1, gateway).id, (journal.db.prepare('SELECT tx_id FROM messages WHERE id = 1').pluck().get() as string), 'tx id recorded is the deterministic one');
 });
 
+t.test('a batch retried through an outage is resent as built, not signed again', async (t) => {
+  const { ledger, journal, gateway, meter, entries, client } = await setup(t);
+  journal.append(entries(7));
+  ledger.failNext = 3; // the first batch meets the outage three times
+  let signatures = 0;
+  const counting = { partyId: gateway.partyId, signer: { publicKey: gateway.signer.publicKey, sign: (message: Uint8Array) => (signatures++, gateway.signer.sign(message)) } };
+  const forwarder = new Forwarder({ journal, recordForwarded: (o) => journal.recordForwarded(o), client, gateway: counting, batchSize: 3, retryMaxMs: 20, metrics: metrics(), logger });
+  forwarder.kick();
+  await forwarder.idle();
+  await forwarder.close();
+  t.same(ledger.seqsOf(meter.id), [0, 1, 2, 3, 4, 5, 6], 'every reading on the ledger, in order');
+  t.ok(ledger.requests >= 6, `retried after the outage (${ledger.requests} requests)`);
+  t.equal(signatures, 7, 'one signature per transaction, whatever the retries');
+});
+
 t.test('a transaction the ledger rejects is kept with its code and not retried', async (t) => {
   const { ledger, journal, gateway, entries, client } = await setup(t);
   journal.append(entries(2));
