@@ -19,3 +19,9 @@ t.test('same digest as noble for any length, views at any offset included (fast-
   }), { numRuns: 300 });
   t.pass();
 });
+
+t.test('the hex form gives the same digest', async (t) => {
+  const { hostSha256Hex } = await import('../src/node/host-sha256.js');
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => hostSha256Hex === undefined || hostSha256Hex(bytes) === toHex(nobleSha256(bytes))), { numRuns: 200 });
+  t.pass();
+});

@@ -12,7 +12,7 @@ import { decodeCbor, encodeCbor } from './cbor.js';
 import { CanonicalReader, Major } from './cbor-canonical.js';
 import { createSign1, decodeSign1, verifySign1, type Sign1 } from './cose.js';
 import { BadTxError, ProtocolError } from './errors.js';
-import { sha256 } from './hash.js';
+import { sha256Hex } from './hash.js';
 import type { Signer, Verifier } from './signer.js';
 
 export const TX_VERSION = 1;
@@ -53,7 +53,7 @@ export interface DecodedTx extends TxContent {
 }
 
 export function txId(signedBytes: Uint8Array): string {
-  return toHex(sha256(signedBytes));
+  return sha256Hex(signedBytes);
 }
 
 export function encodeTxPayload(content: TxContent): Uint8Array {

@@ -29,3 +29,6 @@ function fallbackSha256(bytes: Uint8Array): Uint8Array {
 }
 
 export const hostSha256: (bytes: Uint8Array) => Uint8Array = oneShot === undefined ? fallbackSha256 : oneShotSha256;
+
+/** hostSha256 as lower-case hex, straight from node:crypto where `hash` exists (no digest array, no second pass). */
+export const hostSha256Hex: ((bytes: Uint8Array) => string) | undefined = oneShot === undefined ? undefined : (bytes) => oneShot('sha256', bytes, 'hex');

@@ -17,7 +17,7 @@ import type { TxOutcome } from '../core/apply.js';
 import { openEmbeddedSequencer } from '../ordering/embedded-sequencer.js';
 import type { OrderedBatch, Ordering } from '../ordering/ordering.js';
 import { LedgerStore } from '../store/ledger-store.js';
-import { hostSha256 } from './host-sha256.js';
+import { hostSha256, hostSha256Hex } from './host-sha256.js';
 import { hostLeafHasher } from './leaf-hasher.js';
 import { VerifyPool, type VerifyJob } from './verify-pool.js';
 
@@ -96,7 +96,7 @@ export class LedgerNode {
     hashes.sha256 = hostSha256;
     // A close-interval's events are hashed on a worker thread while the block's changes are encoded.
     hashes.merkleLeaves = hostLeafHasher.hash;
-    setSha256(hostSha256);
+    setSha256(hostSha256, hostSha256Hex);
     mkdirSync(options.dataDir, { recursive: true });
     const store = new LedgerStore(join(options.dataDir, 'ledger.sqlite'));
     store.checkGenesis(toHex(genesisHash(options.genesis)));
