@@ -63,19 +63,24 @@ function checkReadings(state: LedgerState, signed: SignedReadings, role: MeterRo
   let lastHash = meter.lastReadingHash;
   // A lone reading's payload is the 10-item array itself (CBOR 0x8a): hash the received bytes.
   const single = signed.readings.length === 1 && signed.sign1.payload[0] === 0x8a;
-  const where = (reading: IntervalReading): string => `meter ${meter.id} seq ${reading.seq}`;
-  const checked = signed.readings.map((reading): CheckedReading => {
-    if (reading.intervalLength !== intervalS) reject(RejectCode.INTERVAL_MISMATCH, `${where(reading)}: interval of ${reading.intervalLength} s, the ledger uses ${intervalS} s`);
-    if (reading.seq <= lastSeq) reject(RejectCode.REPLAYED_READING, `${where(reading)}: sequence number not above the last accepted (${lastSeq})`);
-    if (lastHash !== '' && !equalsHex(reading.prevHash, lastHash)) reject(RejectCode.CHAIN_BROKEN, `${where(reading)}: previous-reading hash does not match the last accepted reading`);
+  // A loop, not map() with closures: this runs for every reading transaction.
+  const checked: CheckedReading[] = [];
+  for (const reading of signed.readings) {
+    if (reading.intervalLength !== intervalS) reject(RejectCode.INTERVAL_MISMATCH, `${where(meter, reading)}: interval of ${reading.intervalLength} s, the ledger uses ${intervalS} s`);
+    if (reading.seq <= lastSeq) reject(RejectCode.REPLAYED_READING, `${where(meter, reading)}: sequence number not above the last accepted (${lastSeq})`);
+    if (lastHash !== '' && !equalsHex(reading.prevHash, lastHash)) reject(RejectCode.CHAIN_BROKEN, `${where(meter, reading)}: previous-reading hash does not match the last accepted reading`);
     // readingHash of the protocol: SHA-256 of the reading's payload bytes.
     const hash = hexOf(hashes.sha256(single ? signed.sign1.payload : encodeReading(reading)));
-    if (state.assets.has(hash)) reject(RejectCode.REPLAYED_READING, `${where(reading)}: reading already issued`);
+    if (state.assets.has(hash)) reject(RejectCode.REPLAYED_READING, `${where(meter, reading)}: reading already issued`);
     lastSeq = reading.seq;
     lastHash = hash;
-    return { reading, hash, quarantine: checkReadingPlausible(reading, limits) };
-  });
+    checked.push({ reading, hash, quarantine: checkReadingPlausible(reading, limits) });
+  }
   return { meter, checked };
+}
+
+function where(meter: Meter, reading: IntervalReading): string {
+  return `meter ${meter.id} seq ${reading.seq}`;
 }
 
 /** True (and the event emitted) if the reading proves no energy. */
