@@ -8,33 +8,40 @@ import { parentPort } from 'node:worker_threads';
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 const JOB_HEAD_BYTES = 104;
-/** slot -> { raw: Buffer (32 bytes), key: KeyObject } */
+/** slot -> { raw: Uint8Array (32 bytes), key: KeyObject } */
 const slots = [];
 
-function keyObject(slot, raw) {
+function sameKey(a, bytes, at) {
+  for (let i = 0; i < 32; i++) if (a[i] !== bytes[at + i]) return false;
+  return true;
+}
+
+function keyObject(slot, bytes, at) {
   const cached = slots[slot];
-  if (cached !== undefined && cached.raw.equals(raw)) return cached.key;
+  if (cached !== undefined && sameKey(cached.raw, bytes, at)) return cached.key;
+  const raw = bytes.slice(at, at + 32);
   const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
-  slots[slot] = { raw: Buffer.from(raw), key };
+  slots[slot] = { raw, key };
   return key;
 }
 
 parentPort.on('message', ({ id, buffer, count }) => {
-  const bytes = Buffer.from(buffer);
+  // Plain Uint8Array views (lighter than Buffer slices): node:crypto takes any ArrayBufferView.
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
   const results = new Uint8Array(count);
   let offset = 0;
   for (let i = 0; i < count; i++) {
-    const length = bytes.readUInt32BE(offset);
-    const slot = bytes.readUInt32BE(offset + 4);
-    const key = bytes.subarray(offset + 8, offset + 40);
-    const signature = bytes.subarray(offset + 40, offset + 104);
-    const message = bytes.subarray(offset + JOB_HEAD_BYTES, offset + JOB_HEAD_BYTES + length);
-    offset += JOB_HEAD_BYTES + length;
+    const length = view.getUint32(offset);
+    const slot = view.getUint32(offset + 4);
+    const signature = new Uint8Array(buffer, offset + 40, 64);
+    const message = new Uint8Array(buffer, offset + JOB_HEAD_BYTES, length);
     try {
-      results[i] = verify(null, message, keyObject(slot, key), signature) ? 1 : 0;
+      results[i] = verify(null, message, keyObject(slot, bytes, offset + 8), signature) ? 1 : 0;
     } catch {
       results[i] = 0;
     }
+    offset += JOB_HEAD_BYTES + length;
   }
   parentPort.postMessage({ id, results }, [results.buffer]);
 });
