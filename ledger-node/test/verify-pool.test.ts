@@ -7,6 +7,7 @@ import t from 'tap';
 import { createSign1, decodeSign1, nobleEd25519, sigStructure } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { VerifyPool, type VerifyJob } from '../src/node/verify-pool.js';
+import { verifySign1With } from '../src/core/prepare.js';
 
 const signers = Array.from({ length: 5 }, (_, i) => nodeEd25519.signer(new Uint8Array(32).fill(i + 1)));
 
@@ -33,6 +34,13 @@ t.test('a batch above the inline threshold: every answer right, keys in fresh ar
   // Asked with another key than the job's: not a known answer, verified inline (and false).
   const j0 = jobs[0]!;
   t.equal(verifier.verify(signers[4]!.publicKey, sigStructure(j0.sign1.protectedBytes, j0.sign1.payload), j0.sign1.signature), false);
+  // What the state machine calls: the recorded answer, no Sig_structure written.
+  t.same(jobs.map((j) => verifier.known!(j.publicKey, j.sign1.signature)), jobs.map((_, i) => i % 7 !== 3 && i % 11 !== 5));
+  t.same(jobs.map((j) => verifySign1With(verifier, j.publicKey, j.sign1)), jobs.map((_, i) => i % 7 !== 3 && i % 11 !== 5));
+  t.equal(verifier.known!(signers[4]!.publicKey, j0.sign1.signature), undefined, 'another key: no recorded answer');
+  t.equal(verifier.known!(j0.publicKey, new Uint8Array(64)), undefined, 'a signature it was not given');
+  // A verifier without recorded answers checks over the Sig_structure.
+  t.same(jobs.slice(0, 12).map((j) => verifySign1With(nodeEd25519, j.publicKey, j.sign1)), jobs.slice(0, 12).map((_, i) => i % 7 !== 3 && i % 11 !== 5));
   // A second batch reuses the workers' cached keys.
   const again = Array.from({ length: 40 }, (_, i) => job(i + 1000));
   const second = await pool.verify(again);

@@ -8,7 +8,7 @@
 import { TxType } from '@wattledger/protocol';
 import type { ApplyContext, HandlerInput } from './context.js';
 import type { LedgerEvent } from './events.js';
-import { prepareTx, toBeSignedView, type PreparedTx } from './prepare.js';
+import { prepareTx, verifySign1With, type PreparedTx } from './prepare.js';
 import { reject, RejectCode, TxRejection } from './rejection.js';
 import type { LedgerState } from './state.js';
 import { registerMeter, registerParty } from './handlers/registry.js';
@@ -60,7 +60,7 @@ function dispatch(state: LedgerState, tx: PreparedTx, ctx: ApplyContext, events:
   const signer = state.parties.get(decoded.signerId);
   if (signer === undefined) reject(RejectCode.UNKNOWN_SIGNER, `signer ${decoded.signerId} is not a registered party`);
   // verifyTx of the protocol (a node's verify pool has checked it already, and answers from that).
-  if (!ctx.verifier.verify(signer.publicKey, toBeSignedView(decoded.sign1), decoded.sign1.signature)) {
+  if (!verifySign1With(ctx.verifier, signer.publicKey, decoded.sign1)) {
     reject(RejectCode.BAD_SIGNATURE, `transaction signature does not verify under the key of ${signer.id}`);
   }
   // Envelope and signer are good; a bad embedded reading is reported only now, so that a

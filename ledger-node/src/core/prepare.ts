@@ -10,7 +10,7 @@
  * transactions waiting to be ordered: this way they carry only their envelope, and the rest
  * lives (and dies) within its batch instead of ageing into the old generation of the heap.
  */
-import { decodeSignedReadings, decodeTx, parseLedgerTx, ProtocolError, toHex, TxType, type DecodedTx, type LedgerBody, type Sign1, type SignedReadings } from '@wattledger/protocol';
+import { decodeSignedReadings, decodeTx, parseLedgerTx, ProtocolError, toHex, TxType, type DecodedTx, type LedgerBody, type Sign1, type SignedReadings, type Verifier } from '@wattledger/protocol';
 import { CborWriter } from './cbor-writer.js';
 import { hashes } from './hashes.js';
 import { RejectCode } from './rejection.js';
@@ -43,6 +43,22 @@ export function writeToBeSigned(w: CborWriter, sign1: Sign1): void {
 
 /** The array head and "Signature1", the same 12 bytes before every Sig_structure's fields. */
 const SIG_STRUCTURE_HEAD = new CborWriter(12).array(4).text('Signature1').slice(0, 12);
+
+/**
+ * A Verifier that may have checked a signature already (the node's verify pool): `known`
+ * answers for a signature it was given under exactly this key, undefined for anything else.
+ */
+export interface PrecheckedVerifier extends Verifier {
+  known?(publicKey: Uint8Array, signature: Uint8Array): boolean | undefined;
+}
+
+/**
+ * verifySign1 of the protocol through `verifier`: its recorded answer if it has one, else a
+ * check over the Sig_structure (written only then).
+ */
+export function verifySign1With(verifier: PrecheckedVerifier, publicKey: Uint8Array, sign1: Sign1): boolean {
+  return verifier.known?.(publicKey, sign1.signature) ?? verifier.verify(publicKey, toBeSignedView(sign1), sign1.signature);
+}
 
 const scratch = new CborWriter(1024);
 

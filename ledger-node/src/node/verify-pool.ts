@@ -7,10 +7,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { equalBytes, type Sign1, type Verifier } from '@wattledger/protocol';
+import { equalBytes, type Sign1 } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { CborWriter } from '../core/cbor-writer.js';
-import { writeToBeSigned } from '../core/prepare.js';
+import { writeToBeSigned, type PrecheckedVerifier } from '../core/prepare.js';
 
 /** One COSE_Sign1 signature to check under `publicKey` (over its Sig_structure). */
 export interface VerifyJob {
@@ -53,7 +53,7 @@ export class VerifyPool {
   }
 
   /** Verifies all jobs; resolves with a Verifier answering for exactly these signatures. */
-  async verify(jobs: readonly VerifyJob[]): Promise<Verifier> {
+  async verify(jobs: readonly VerifyJob[]): Promise<PrecheckedVerifier> {
     const known = new Map<Uint8Array, { publicKey: Uint8Array; ok: boolean }>();
     if (jobs.length >= INLINE_BELOW && this.workers.length > 0) {
       const parts = this.workers.length;
@@ -67,11 +67,14 @@ export class VerifyPool {
         known.set(job.sign1.signature, { publicKey: job.publicKey, ok: ok === 1 });
       }
     }
+    const answer = (publicKey: Uint8Array, signature: Uint8Array): boolean | undefined => {
+      const hit = known.get(signature);
+      return hit !== undefined && equalBytes(hit.publicKey, publicKey) ? hit.ok : undefined;
+    };
     return {
+      known: answer,
       verify(publicKey, message, signature) {
-        const hit = known.get(signature);
-        if (hit !== undefined && equalBytes(hit.publicKey, publicKey)) return hit.ok;
-        return nodeEd25519.verify(publicKey, message, signature);
+        return answer(publicKey, signature) ?? nodeEd25519.verify(publicKey, message, signature);
       },
     };
   }

@@ -17,7 +17,7 @@ import type { HandlerInput } from '../context.js';
 import { hashes } from '../hashes.js';
 import { equalsHex, hexOf } from '../hex.js';
 import { reject, RejectCode } from '../rejection.js';
-import { toBeSignedView } from '../prepare.js';
+import { verifySign1With } from '../prepare.js';
 import { RecordKind } from '../record-codec.js';
 import type { LedgerState } from '../state.js';
 import { AssetStatus, newAsset, type Meter } from '../types.js';
@@ -43,7 +43,7 @@ function meterIdOfKey(publicKey: Uint8Array): string {
  */
 function verifyReadingSignature(meter: Meter, signed: SignedReadings, input: HandlerInput): void {
   if (meter.attestedBy === undefined && meterIdOfKey(meter.publicKey) !== signed.meterId) reject(RejectCode.BAD_READING, `meter id ${signed.meterId} is not derived from the key it was checked against`);
-  if (input.ctx.verifier.verify(meter.publicKey, toBeSignedView(signed.sign1), signed.sign1.signature)) return;
+  if (verifySign1With(input.ctx.verifier, meter.publicKey, signed.sign1)) return;
   if (meter.attestedBy !== undefined) reject(RejectCode.BAD_SIGNATURE, `meter ${meter.id} is gateway-attested: its readings must be signed by gateway ${meter.attestedBy}`);
   const claimsAttested = signed.readings.some((r) => (r.flags & ReadingFlag.GATEWAY_ATTESTED) !== 0);
   reject(RejectCode.BAD_SIGNATURE, claimsAttested
