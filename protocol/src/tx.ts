@@ -32,6 +32,8 @@ export const TxType = Object.freeze({
 } as const);
 export type TxType = (typeof TxType)[keyof typeof TxType];
 const TX_TYPES: ReadonlySet<string> = new Set(Object.values(TxType));
+/** Each type as its CBOR text item, to be recognised in the bytes without making a string. */
+const TX_TYPE_ITEMS: ReadonlyArray<readonly [Uint8Array, TxType]> = Object.values(TxType).map((type) => [encodeCbor(type), type] as const);
 
 /** Values a body may carry: CBOR data without floats, undefined or tags. */
 export type TxValue = string | number | boolean | null | Uint8Array | TxValue[] | { [key: string]: TxValue };
@@ -100,16 +102,21 @@ export function decodeTx(bytes: Uint8Array): DecodedTx {
  * cbor-canonical.ts); undefined for anything else, which the general path then decodes,
  * accepts or rejects exactly as before. The body comes out as toBody would make it.
  */
+function readTxType(r: CanonicalReader): TxType | undefined {
+  for (const [item, type] of TX_TYPE_ITEMS) if (r.skip(item)) return type;
+  return undefined;
+}
+
 function readUsualPayload(payload: Uint8Array): TxContent | undefined {
   if (payload.length > MAX_TX_BYTES) return undefined;
   const r = new CanonicalReader(payload);
   if (r.head(Major.ARRAY) !== 4 || r.uint() !== TX_VERSION) return undefined;
-  const type = r.asciiText();
+  const type = readTxType(r);
   const nonce = r.uint();
-  if (type === undefined || !TX_TYPES.has(type) || nonce < 0 || payload[r.pos]! >> 5 !== Major.MAP) return undefined;
+  if (type === undefined || nonce < 0 || payload[r.pos]! >> 5 !== Major.MAP) return undefined;
   const body = r.value();
   if (body === undefined || !r.atEnd) return undefined;
-  return { type: type as TxType, nonce, body: body as TxBody };
+  return { type, nonce, body: body as TxBody };
 }
 
 export function verifyTx(tx: DecodedTx, publicKey: Uint8Array, verifier: Verifier): void {
