@@ -7,7 +7,7 @@ import t from 'tap';
 import { createSign1, decodeSign1, nobleEd25519, sigStructure } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { VerifyPool, type VerifyJob } from '../src/node/verify-pool.js';
-import { verifySign1With } from '../src/core/prepare.js';
+import { verifySign1With } from '../src/core/signature-check.js';
 
 const signers = Array.from({ length: 5 }, (_, i) => nodeEd25519.signer(new Uint8Array(32).fill(i + 1)));
 

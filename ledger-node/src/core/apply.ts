@@ -8,7 +8,8 @@
 import { TxType } from '@wattledger/protocol';
 import type { ApplyContext, HandlerInput } from './context.js';
 import type { LedgerEvent } from './events.js';
-import { prepareTx, verifySign1With, type PreparedTx } from './prepare.js';
+import { prepareTx, type PreparedTx } from './prepare.js';
+import { verifySign1With } from './signature-check.js';
 import { reject, RejectCode, TxRejection } from './rejection.js';
 import type { LedgerState } from './state.js';
 import { registerMeter, registerParty } from './handlers/registry.js';

@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { equalBytes, type Sign1 } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { CborWriter } from '../core/cbor-writer.js';
-import { writeToBeSigned, type PrecheckedVerifier } from '../core/prepare.js';
+import { writeToBeSigned, type PrecheckedVerifier } from '../core/signature-check.js';
 
 /** One COSE_Sign1 signature to check under `publicKey` (over its Sig_structure). */
 export interface VerifyJob {

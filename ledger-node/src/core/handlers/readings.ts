@@ -17,7 +17,7 @@ import type { HandlerInput } from '../context.js';
 import { hashes } from '../hashes.js';
 import { equalsHex, hexOf } from '../hex.js';
 import { reject, RejectCode } from '../rejection.js';
-import { verifySign1With } from '../prepare.js';
+import { verifySign1With } from '../signature-check.js';
 import { RecordKind } from '../record-codec.js';
 import type { LedgerState } from '../state.js';
 import { AssetStatus, newAsset, type Meter } from '../types.js';
