@@ -112,6 +112,8 @@ function readUsualSign1(bytes: Uint8Array): Sign1 | undefined {
 
 /** The protected header {1: -8} as the first item of the array: a byte string of 3 bytes. */
 const EDDSA_PROTECTED_ITEM = encodeCbor(EDDSA_PROTECTED_HEADER);
+/** The same bytes as received, shared by every usual Sign1 (its own copy: createSign1's constant stays out of reach). */
+const USUAL_PROTECTED_BYTES = EDDSA_PROTECTED_HEADER.slice();
 /** {1: -8}, the protected header of every usual COSE_Sign1: one shared map, read-only. */
 const EDDSA_HEADER: ReadonlyMap<number, unknown> = new Map<number, unknown>([[HeaderLabel.ALG, ALG_EDDSA]]);
 const NO_HEADERS: ReadonlyMap<number, unknown> = new Map<number, unknown>();
@@ -131,7 +133,7 @@ class UsualSign1 implements Sign1 {
   ) {}
 
   get protectedBytes(): Uint8Array {
-    return EDDSA_PROTECTED_HEADER;
+    return USUAL_PROTECTED_BYTES;
   }
 
   get protectedHeader(): ReadonlyMap<number, unknown> {
