@@ -28,7 +28,7 @@
  * .heapprofile samples its allocations instead (kept or collected).
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -361,10 +361,25 @@ async function startFloorBroker(acks: 'reading' | 'coalesced'): Promise<{ url: s
 
 // ---------------------------------------------------------------- main
 
+/**
+ * CPU time of this process's main thread so far, µs: utime + stime of /proc/self/task/<pid>/stat
+ * in clock ticks of USER_HZ (100 on Linux). NaN where there is no such file.
+ */
+function mainThreadCpuUs(): number {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 interface Throughput {
   readonly readingsPerS: number;
   /** CPU time of this process (all its threads) per acknowledged reading, µs. */
   readonly cpuPerReadingUs: number;
+  /** The same, main thread only (the broker, and the gateway's pipeline); NaN off Linux. */
+  readonly mainCpuPerReadingUs: number;
   readonly mainBusy: number;
   readonly simBusy: number;
   readonly acksPerReading: number;
@@ -448,10 +463,12 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
     await expect('measuring');
     const profiler = profile ? await startProfile(profile, profile.endsWith('.heapprofile') ? 'heap' : 'cpu') : undefined;
     const counted0 = counters();
+    const main0 = mainThreadCpuUs();
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
     const phase = await expect('throughput');
     const cpu = process.cpuUsage(cpu0);
+    const mainCpu = mainThreadCpuUs() - main0;
     const mainBusy = performance.eventLoopUtilization(elu0).utilization;
     const counted = counters();
     await profiler?.();
@@ -460,6 +477,7 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
     return {
       readingsPerS: (phase.acked * 1000) / phase.elapsedMs,
       cpuPerReadingUs: (cpu.user + cpu.system) / phase.acked,
+      mainCpuPerReadingUs: mainCpu / phase.acked,
       mainBusy,
       simBusy: phase.simBusy,
       acksPerReading: (counted.acks - counted0.acks) / readings,
@@ -548,13 +566,14 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
         { metric: 'rawVerifyCpuUs', value: rawCpuUs, unit: 'µs', note: 'CPU time of one raw verify' },
         { metric: 'cpuRatio', value: cpuRatio, note: 'rawVerifyCpuUs / cpuPerReadingUs: the gateway alone on otherwise idle cores' },
         { metric: 'gatewayMainBusy', value: mainBusy, note: 'event-loop utilisation of the gateway main thread' },
+        { metric: 'mainCpuPerReadingUs', value: phase1.mainCpuPerReadingUs, unit: 'µs', note: 'of cpuPerReadingUs, the main thread (broker + pipeline; the rest is verify workers, journal writer, GC threads)' },
         { metric: 'readingsPerCommit', value: phase1.readingsPerCommit, note: 'readings per group commit (one SQLite transaction)' },
         { metric: 'acksPerReading', value: phase1.acksPerReading, note: 'QoS 1 acks published per reading (one per meter per commit)' },
         { metric: 'simulatorBusy', value: phase1.simBusy, note: 'event-loop utilisation of the meter simulator process' },
         { metric: 'brokerFloorUs', value: brokerFloorUs, unit: 'µs', note: 'CPU per reading of a bare aedes broker: QoS 1 in, one QoS 1 ack out, nothing else' },
         { metric: 'brokerFloorPerS', value: floor.readingsPerS, unit: 'readings/s', note: `same meters through the bare broker (its main thread ${(floor.mainBusy * 100).toFixed(0)} % busy)` },
         { metric: 'ratioCeiling', value: ratioCeiling, note: 'rawVerifyCpuUs / (rawVerifyCpuUs + brokerFloorUs): best cpuRatio an aedes-based gateway can reach here' },
-        { metric: 'brokerFloorCoalescedUs', value: brokerFloorCoalescedUs, unit: 'µs', note: `the same, one ack per meter per event-loop turn (${floorCoalesced.acksPerReading.toFixed(2)} acks/reading)` },
+        { metric: 'brokerFloorCoalescedUs', value: brokerFloorCoalescedUs, unit: 'µs', note: `the same, one ack per meter per event-loop turn (${floorCoalesced.acksPerReading.toFixed(2)} acks/reading; main thread ${floorCoalesced.mainCpuPerReadingUs.toFixed(1)} µs)` },
         { metric: 'ratioCeilingCoalesced', value: ratioCeilingCoalesced, note: 'rawVerifyCpuUs / (rawVerifyCpuUs + brokerFloorCoalescedUs): the ceiling with coalesced acks, as the gateway sends them' },
         { metric: 'rejected', value: rejected, note: 'must be 0' },
         { metric: 'ledgerLag', value: stats.ledgerLagReadings, unit: 'readings', note: 'journaled, not forwarded (ledger stub answers 503)' },
@@ -565,11 +584,13 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
         ratio: Number(ratio.toFixed(3)),
         cpuRatio: Number(cpuRatio.toFixed(3)),
         cpuPerReadingUs: Number(cpuPerReading.toFixed(1)),
+        mainCpuPerReadingUs: Number(phase1.mainCpuPerReadingUs.toFixed(1)),
         rawVerifyCpuUs: Number(rawCpuUs.toFixed(1)),
         brokerFloorUs: Number(brokerFloorUs.toFixed(1)),
         brokerFloorPerS: Math.round(floor.readingsPerS),
         ratioCeiling: Number(ratioCeiling.toFixed(3)),
         brokerFloorCoalescedUs: Number(brokerFloorCoalescedUs.toFixed(1)),
+        brokerFloorCoalescedMainUs: Number(floorCoalesced.mainCpuPerReadingUs.toFixed(1)),
         ratioCeilingCoalesced: Number(ratioCeilingCoalesced.toFixed(3)),
         acksPerReading: Number(phase1.acksPerReading.toFixed(3)),
         readingsPerCommit: Math.round(phase1.readingsPerCommit),
