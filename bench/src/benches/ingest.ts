@@ -14,6 +14,8 @@
  *                  aedes-based gateway can reach on this machine (verify + the broker's share)
  *   brokerFloorCoalescedUs, ratioCeilingCoalesced  the same with one ack per meter per event-loop
  *                  turn for its highest seq, closer to the gateway's one ack per meter per commit
+ *   mainCpuPerReadingUs  the gateway's main thread alone (broker + pipeline), to compare with the
+ *                  floor's main thread (brokerFloorCoalescedMainUs); Linux only
  *
  * Meters are raw MQTT 3.1.1 clients (pre-built frames from mqtt-packet, one reading per
  * signed message) in a child process: on the same cores, so they count against readingsPerS,
