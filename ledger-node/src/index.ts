@@ -6,7 +6,7 @@ export * from './core/index.js';
 export * from './ordering/ordering.js';
 export { openEmbeddedSequencer, type EmbeddedSequencerOptions } from './ordering/embedded-sequencer.js';
 export { LedgerNode, type LedgerNodeOptions, type SubmitResult } from './node/ledger-node.js';
-export { hostSha256 } from './node/host-sha256.js';
+export { hostSha256, hostSha256Hex } from './node/host-sha256.js';
 export { hostLeafHasher, workerLeafHasher, type WorkerLeafHasher } from './node/leaf-hasher.js';
 export { LedgerStore } from './store/ledger-store.js';
 export { createLedgerServer } from './http/server.js';

@@ -7,10 +7,10 @@ import t from 'tap';
 import fc from 'fast-check';
 import { sha256 as nobleSha256 } from '@wattledger/protocol';
 import { nodeEd25519, nodeSha256 } from '@wattledger/protocol/node';
-import { hashes, type LeafHasher, type Sha256 } from '../src/core/hashes.js';
+import { hashes, type LeafHasher, type Sha256, type Sha256Hex } from '../src/core/hashes.js';
 import { workerLeafHasher } from '../src/node/leaf-hasher.js';
 import { compactSha256 } from '../src/core/sha256-compact.js';
-import { hostSha256 } from '../src/node/host-sha256.js';
+import { hostSha256, hostSha256Hex } from '../src/node/host-sha256.js';
 import { LedgerMachine } from '../src/core/machine.js';
 import { prepareTx } from '../src/core/prepare.js';
 import { commandArb, RandomLedger } from './helpers/random-log.js';
@@ -24,10 +24,11 @@ interface BlockSummary {
 }
 
 /** A fixed log: setup, then fast-check commands from a fixed seed, in batches of 1 to 5. */
-function replay(sha256: Sha256, seed: number, merkleLeaves?: LeafHasher): BlockSummary[] {
+function replay(sha256: Sha256, seed: number, host: { merkleLeaves?: LeafHasher; sha256Hex?: Sha256Hex } = {}): BlockSummary[] {
   const saved = hashes.sha256;
   hashes.sha256 = sha256;
-  hashes.merkleLeaves = merkleLeaves;
+  hashes.merkleLeaves = host.merkleLeaves;
+  hashes.sha256Hex = host.sha256Hex;
   try {
     const commands = fc.sample(fc.array(commandArb, { minLength: 120, maxLength: 120 }), { seed, numRuns: 1 })[0]!;
     const log = new RandomLedger(`hashes-${seed}`);
@@ -54,6 +55,7 @@ function replay(sha256: Sha256, seed: number, merkleLeaves?: LeafHasher): BlockS
   } finally {
     hashes.sha256 = saved;
     hashes.merkleLeaves = undefined;
+    hashes.sha256Hex = undefined;
   }
 }
 
@@ -69,7 +71,7 @@ t.test('noble, node:crypto, the compact JS one and the node shell\'s give the sa
     // Every block's events through the worker thread (no minimum), as a node shell hashes a close-interval's.
     const hasher = workerLeafHasher({ minEntries: 0 });
     try {
-      t.same(replay(hostSha256, seed, hasher.hash), noble, `seed ${seed}, events hashed on a worker thread: the same blocks`);
+      t.same(replay(hostSha256, seed, { merkleLeaves: hasher.hash, sha256Hex: hostSha256Hex }), noble, `seed ${seed}, as the node shell: hex digests for piece ids, events hashed on a worker thread: the same blocks`);
     } finally {
       await hasher.close();
     }

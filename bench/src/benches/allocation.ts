@@ -18,7 +18,7 @@ import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf
 import { runInNewContext } from 'node:vm';
 import { isRenewable, MeterRole, PartyRole, productionMethodByName, sha256, toHex, utf8 } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
-import { applyPrepared, AssetStatus, buildBlock, hashes, hostLeafHasher, hostSha256, LedgerMachine, LedgerStore, LedgerWorld, newAsset, prepareTx, startBlockLeaves, type Asset } from '@wattledger/ledger-node';
+import { applyPrepared, AssetStatus, buildBlock, hashes, hostLeafHasher, hostSha256, hostSha256Hex, LedgerMachine, LedgerStore, LedgerWorld, newAsset, prepareTx, startBlockLeaves, type Asset } from '@wattledger/ledger-node';
 import type { BenchReport } from '../report.js';
 import { startProfile } from './ledger.js';
 
@@ -110,6 +110,7 @@ function settleHeap(): void {
 export default async function allocation(args: string[]): Promise<BenchReport> {
   // As the node shell does: its SHA-256 behind the core's slot, events hashed on a worker thread.
   hashes.sha256 = hostSha256;
+  hashes.sha256Hex = hostSha256Hex;
   hashes.merkleLeaves = hostLeafHasher.hash;
   const flag = args.indexOf('--consumers');
   const consumers = flag >= 0 ? Number(args[flag + 1]) : 100_000;

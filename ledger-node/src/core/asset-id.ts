@@ -23,6 +23,7 @@ export function pieceId(root: string, offset: number, wh: number): string {
   for (let i = 0; i < 32; i++) input[i] = (hexValue(root.charCodeAt(2 * i)) << 4) | hexValue(root.charCodeAt(2 * i + 1));
   view.setUint32(32, offset);
   view.setUint32(36, wh);
+  if (hashes.sha256Hex !== undefined) return hashes.sha256Hex(input);
   const digest = hashes.sha256(input);
   for (let i = 0; i < 32; i++) {
     hexOut[2 * i] = DIGITS[digest[i]! >> 4]!;

@@ -29,5 +29,11 @@ export interface LeafJob {
  */
 export type LeafHasher = (entries: Uint8Array, ends: Uint32Array, count: number) => LeafJob;
 
-/** `merkleLeaves` undefined: the core hashes leaves itself, with `sha256`, on this thread. */
-export const hashes: { sha256: Sha256; merkleLeaves: LeafHasher | undefined } = { sha256: nobleSha256, merkleLeaves: undefined };
+/** The same digest as lower-case hex (piece ids), where a host has a direct way to it. */
+export type Sha256Hex = (bytes: Uint8Array) => string;
+
+/**
+ * `sha256Hex` undefined: hex of `sha256`. `merkleLeaves` undefined: the core hashes leaves
+ * itself, with `sha256`, on this thread.
+ */
+export const hashes: { sha256: Sha256; sha256Hex: Sha256Hex | undefined; merkleLeaves: LeafHasher | undefined } = { sha256: nobleSha256, sha256Hex: undefined, merkleLeaves: undefined };

@@ -94,6 +94,7 @@ export class LedgerNode {
     // The core's and the protocol's SHA-256 slots (tx ids, reading hashes): the same digests as
     // the portable default, faster.
     hashes.sha256 = hostSha256;
+    hashes.sha256Hex = hostSha256Hex;
     // A close-interval's events are hashed on a worker thread while the block's changes are encoded.
     hashes.merkleLeaves = hostLeafHasher.hash;
     setSha256(hostSha256, hostSha256Hex);
