@@ -12,4 +12,5 @@ t.test('the device bundle is minified ESM importing only Moddable modules, at mo
   t.notOk(/cbor-x|node:/.test(bundle.code), 'cbor-x is replaced by cbor-lite, nothing from node:*');
   t.ok(bundle.inputs.some(([file]) => file.endsWith('cbor-lite.ts')));
   t.notOk(bundle.inputs.some(([file]) => file.includes('protocol/src/ledger/')), 'unused protocol codecs are shaken out');
+  t.notOk(bundle.inputs.some(([file]) => file.includes('protocol/src/cbor-canonical')), 'the canonical fast decoders are left out (WL_GENERAL_DECODERS)');
 });

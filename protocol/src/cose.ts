@@ -12,6 +12,7 @@
 import { Tag } from 'cbor-x';
 import { asIntMap, decodeCbor, encodeCbor, intMap, isTagged, MAX_CBOR_BYTES } from './cbor.js';
 import { CanonicalReader, Major } from './cbor-canonical.js';
+import './decode-options.js';
 import { BadCoseError, BadSignatureError } from './errors.js';
 import { ED25519_SIGNATURE_BYTES, type Signer, type Verifier } from './signer.js';
 
@@ -63,7 +64,7 @@ export function createSign1(options: CreateSign1Options): Uint8Array {
 
 /** Parses and checks the structure of a COSE_Sign1 (tagged); does not check the signature. */
 export function decodeSign1(bytes: Uint8Array, maxBytes?: number): Sign1 {
-  if (bytes instanceof Uint8Array && bytes.length <= (maxBytes ?? MAX_CBOR_BYTES)) {
+  if (typeof WL_GENERAL_DECODERS === 'undefined' && bytes instanceof Uint8Array && bytes.length <= (maxBytes ?? MAX_CBOR_BYTES)) {
     const usual = readUsualSign1(bytes);
     if (usual !== undefined) return usual;
   }

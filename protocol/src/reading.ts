@@ -14,6 +14,7 @@
 import { equalBytes, fromHex, toHex } from './bytes.js';
 import { decodeCbor, encodeCbor, MAX_CBOR_BYTES } from './cbor.js';
 import { CanonicalReader, Major } from './cbor-canonical.js';
+import './decode-options.js';
 import { createSign1, decodeSign1, verifySign1, type Sign1 } from './cose.js';
 import { BadReadingError } from './errors.js';
 import { sha256, SHA256_BYTES } from './hash.js';
@@ -161,7 +162,7 @@ export function encodeReadingBatch(readings: ReadonlyArray<IntervalReading>): Ui
  * is computed from the bytes received alone or from its place in a batch.
  */
 export function decodeReadingPayload(payload: Uint8Array): IntervalReading[] {
-  const readings = readCanonicalReadings(payload) ?? decodeAnyReadings(payload);
+  const readings = (typeof WL_GENERAL_DECODERS === 'undefined' ? readCanonicalReadings(payload) : undefined) ?? decodeAnyReadings(payload);
   for (let i = 1; i < readings.length; i++) {
     const a = readings[i - 1]!;
     const b = readings[i]!;

@@ -10,6 +10,7 @@
 import { toHex } from './bytes.js';
 import { decodeCbor, encodeCbor } from './cbor.js';
 import { CanonicalReader, Major } from './cbor-canonical.js';
+import './decode-options.js';
 import { createSign1, decodeSign1, verifySign1, type Sign1 } from './cose.js';
 import { BadTxError, ProtocolError } from './errors.js';
 import { sha256Hex } from './hash.js';
@@ -77,7 +78,7 @@ export function decodeTx(bytes: Uint8Array): DecodedTx {
   let item: unknown;
   try {
     sign1 = decodeSign1(bytes, MAX_TX_BYTES);
-    const usual = readUsualPayload(sign1.payload);
+    const usual = typeof WL_GENERAL_DECODERS === 'undefined' ? readUsualPayload(sign1.payload) : undefined;
     if (usual !== undefined && sign1.kid !== undefined && sign1.kid.length > 0) {
       return { id: txId(bytes), signerId: toHex(sign1.kid), type: usual.type, nonce: usual.nonce, body: usual.body, sign1, bytes };
     }
