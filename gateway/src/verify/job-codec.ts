@@ -25,26 +25,37 @@ export interface VerifyJob {
 
 const FIXED = ED25519_PUBLIC_KEY_BYTES + ED25519_SIGNATURE_BYTES + 4;
 
-export function packJobs(jobs: readonly VerifyJob[]): Uint8Array {
+/**
+ * The request frame, for jobs of any shape: `length` gives a job's message length and `write`
+ * puts the message at `at` (exactly that many bytes).
+ */
+function packFrames<J extends { readonly publicKey: Uint8Array; readonly signature: Uint8Array }>(
+  jobs: readonly J[], caller: string, length: (job: J) => number, write: (job: J, out: Uint8Array, view: DataView, at: number) => void,
+): Uint8Array {
   let size = 4;
   for (const job of jobs) {
     if (job.publicKey.length !== ED25519_PUBLIC_KEY_BYTES || job.signature.length !== ED25519_SIGNATURE_BYTES) {
-      throw new RangeError('packJobs: 32-byte public key and 64-byte signature expected');
+      throw new RangeError(`${caller}: 32-byte public key and 64-byte signature expected`);
     }
-    size += FIXED + job.message.length;
+    size += FIXED + length(job);
   }
   const out = new Uint8Array(size);
   const view = new DataView(out.buffer);
   view.setUint32(0, jobs.length, true);
   let offset = 4;
   for (const job of jobs) {
+    const messageLength = length(job);
     out.set(job.publicKey, offset);
     out.set(job.signature, offset + ED25519_PUBLIC_KEY_BYTES);
-    view.setUint32(offset + ED25519_PUBLIC_KEY_BYTES + ED25519_SIGNATURE_BYTES, job.message.length, true);
-    out.set(job.message, offset + FIXED);
-    offset += FIXED + job.message.length;
+    view.setUint32(offset + ED25519_PUBLIC_KEY_BYTES + ED25519_SIGNATURE_BYTES, messageLength, true);
+    write(job, out, view, offset + FIXED);
+    offset += FIXED + messageLength;
   }
   return out;
+}
+
+export function packJobs(jobs: readonly VerifyJob[]): Uint8Array {
+  return packFrames(jobs, 'packJobs', (job) => job.message.length, (job, out, _view, at) => out.set(job.message, at));
 }
 
 /** A COSE_Sign1 to check: the parts as received (protocol's decodeSign1). */
@@ -93,32 +104,17 @@ function sigStructureLength(job: Sign1Job): number {
 
 /** Packs COSE_Sign1 checks: each job's message is its Sig_structure, written in place. */
 export function packSign1Jobs(jobs: readonly Sign1Job[]): Uint8Array {
-  let size = 4;
-  for (const job of jobs) {
-    if (job.publicKey.length !== ED25519_PUBLIC_KEY_BYTES || job.signature.length !== ED25519_SIGNATURE_BYTES) {
-      throw new RangeError('packSign1Jobs: 32-byte public key and 64-byte signature expected');
-    }
-    size += FIXED + sigStructureLength(job);
-  }
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, jobs.length, true);
-  let offset = 4;
-  for (const job of jobs) {
-    out.set(job.publicKey, offset);
-    out.set(job.signature, offset + ED25519_PUBLIC_KEY_BYTES);
-    view.setUint32(offset + ED25519_PUBLIC_KEY_BYTES + ED25519_SIGNATURE_BYTES, sigStructureLength(job), true);
-    let o = offset + FIXED;
-    out.set(SIG_STRUCTURE_HEAD, o);
-    o = writeBstrHead(out, view, o + SIG_STRUCTURE_HEAD.length, job.protectedBytes.length);
-    out.set(job.protectedBytes, o);
-    o += job.protectedBytes.length;
-    out[o++] = EMPTY_BSTR;
-    o = writeBstrHead(out, view, o, job.payload.length);
-    out.set(job.payload, o);
-    offset = o + job.payload.length;
-  }
-  return out;
+  return packFrames(jobs, 'packSign1Jobs', sigStructureLength, writeSigStructure);
+}
+
+function writeSigStructure(job: Sign1Job, out: Uint8Array, view: DataView, at: number): void {
+  out.set(SIG_STRUCTURE_HEAD, at);
+  let o = writeBstrHead(out, view, at + SIG_STRUCTURE_HEAD.length, job.protectedBytes.length);
+  out.set(job.protectedBytes, o);
+  o += job.protectedBytes.length;
+  out[o++] = EMPTY_BSTR;
+  o = writeBstrHead(out, view, o, job.payload.length);
+  out.set(job.payload, o);
 }
 
 /** Calls `visit` with views into `packed` (no copies); throws RangeError on a truncated buffer. */
