@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import t from 'tap';
 import { chainLinks, decodeSignedReadings, fromHex, meterIdFromPublicKey, partyIdFromPublicKey, ReadingFlag, toHex, verifySign1 } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
-import { INVOCATION_COUNTER_RESERVE } from '../src/dlms/sqlite-cursor-store.js';
+import { INVOCATION_COUNTER_RESERVE, type DlmsCursorRow } from '../src/dlms/sqlite-cursor-store.js';
 import { startTcpMeterSimulator } from '../src/dlms/simulator/tcp-simulator.js';
 import { startGateway } from '../src/gateway.js';
 import { makeFixture, memoryLogger } from './helpers/fixture.js';
@@ -18,18 +18,6 @@ import { RecordingLedger, type LedgerMeter } from './helpers/recording-ledger.js
 const START = 1719792000; // 2024-07-01T00:00:00Z
 const KEYS = { encryptionKey: '000102030405060708090a0b0c0d0e0f', authenticationKey: 'd0d1d2d3d4d5d6d7d8d9dadbdcdddedf' };
 const LEGACY = '4c45474143590001';
-
-interface CursorRow {
-  meter: string;
-  meter_id: string;
-  last_captured: number | null;
-  import_wh: number;
-  export_wh: number;
-  seq: number;
-  prev_hash: Buffer;
-  invocation_counter: number | null;
-  counter_floor: number | null;
-}
 
 t.test('the running gateway polls its DLMS meters, journals and forwards attested readings, and resumes after restarts and crashes', async (t) => {
   let now = START + 86400 + 60;
@@ -53,10 +41,10 @@ t.test('the running gateway polls its DLMS meters, journals and forwards atteste
   ledger.meters.push({ id: LEGACY, publicKey: toHex(gatewayPublic), attestedBy: gatewayId, role: 'consumer', intermediary: fixture.intermediaryId, productionMethod: 0, ratedPowerW: 5_000 } as LedgerMeter);
   const start = () => startGateway(fixture.config, { logger: memoryLogger().logger, now: () => now * 1000 });
   const journalFile = join(fixture.config.dataDir, 'journal.sqlite');
-  const cursorRow = (): CursorRow => {
+  const cursorRow = (): DlmsCursorRow => {
     const db = new Database(journalFile);
     try {
-      return db.prepare('SELECT * FROM dlms_cursors WHERE meter = ?').get('feeder-7') as CursorRow;
+      return db.prepare('SELECT * FROM dlms_cursors WHERE meter = ?').get('feeder-7') as DlmsCursorRow;
     } finally {
       db.close();
     }

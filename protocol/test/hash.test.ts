@@ -1,7 +1,9 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import { sha256, sha256Hex, setSha256, toHex, txId, utf8 } from '../src/index.js';
-import { nodeSha256 } from '../src/node/index.js';
+import fc from 'fast-check';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { nodeSha256, nodeSha256Hex } from '../src/node/index.js';
 
 t.test('FIPS 180-2 "abc" by the default (noble) SHA-256, as bytes and as hex', async (t) => {
   t.equal(toHex(sha256(utf8('abc'))), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
@@ -23,4 +25,14 @@ t.test('an installed SHA-256 serves sha256, sha256Hex and tx ids; installing ano
   }
   t.throws(() => setSha256(undefined as never), TypeError);
   t.throws(() => setSha256(nodeSha256, 'hex' as never), TypeError);
+});
+
+t.test('nodeSha256 and nodeSha256Hex give noble\'s digest for any length and any view offset', async (t) => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 2000 }), fc.nat(40), (bytes, cut) => {
+    const view = bytes.subarray(Math.min(cut, bytes.length));
+    const expected = toHex(nobleSha256(view));
+    const digest = nodeSha256(view);
+    return digest.length === 32 && Object.getPrototypeOf(digest) === Uint8Array.prototype && toHex(digest) === expected && nodeSha256Hex(view) === expected;
+  }), { numRuns: 300 });
+  t.equal(nodeSha256Hex(utf8('abc')), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
 });

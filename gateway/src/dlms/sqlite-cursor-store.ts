@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS dlms_cursors (
 ) WITHOUT ROWID;
 `;
 
-interface Row {
+/** One row of dlms_cursors, as better-sqlite3 returns it. */
+export interface DlmsCursorRow {
+  meter: string;
   meter_id: string;
   last_captured: number | null;
   import_wh: number;
@@ -79,7 +81,7 @@ export function sqliteCursorStore(db: Database.Database, meters: readonly Sqlite
    * to the physical meter's association and are kept.
    */
   const read = (name: string): { cursor: PollCursor | undefined; counter: number | undefined; floor: number | undefined } => {
-    const row = select.get(name) as Row | undefined;
+    const row = select.get(name) as DlmsCursorRow | undefined;
     if (row === undefined) return { cursor: undefined, counter: undefined, floor: undefined };
     const counter = row.invocation_counter ?? undefined;
     const floor = row.counter_floor ?? undefined;

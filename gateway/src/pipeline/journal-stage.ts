@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { encodeReading, ZERO_HASH, type SignedReadings } from '@wattledger/protocol';
+import { nodeSha256 } from '@wattledger/protocol/node';
 import type { PipelineConfig } from '../config/schema.js';
 import { JournalError } from '../errors.js';
 import type { Journal, JournalEntry, JournalReading } from '../journal/journal.js';
@@ -17,7 +18,6 @@ import type { MeterRecord, MeterRegistry } from '../registry/registry.js';
 import { checkChain, type ChainHead } from './chain.js';
 import { checkNotFuture, checkPlausible } from './plausibility.js';
 import { RejectReason, type RejectionLog } from './rejection.js';
-import { sha256 } from './sha256.js';
 
 /** A message whose signature verified under its meter's registered key. */
 export interface VerifiedMessage {
@@ -129,7 +129,7 @@ export class JournalStage {
     const { meter, signed } = message;
     const readings = signed.readings;
     // readingHash is SHA-256 of the reading's payload bytes; decodeReadingPayload guarantees they are canonical.
-    const hashes = isSingle(signed) ? [sha256(signed.sign1.payload)] : readings.map((r) => sha256(encodeReading(r)));
+    const hashes = isSingle(signed) ? [nodeSha256(signed.sign1.payload)] : readings.map((r) => nodeSha256(encodeReading(r)));
     const staged = this.uncommitted.get(meter.id);
     const outcome = checkChain(this.headOf(meter), readings, hashes, (seq) => staged?.get(seq) ?? this.deps.journal.readingHash(meter.id, seq));
     if (outcome.kind === 'duplicate') {

@@ -9,11 +9,11 @@
  * Block hash = SHA-256 of the CBOR header; block 1's previous hash is the genesis hash.
  */
 import { decodeCbor, encodeCbor, fromHex, toHex, utf8 } from '@wattledger/protocol';
-import { hashes, type LeafHashes, type LeafJob } from './hashes.js';
+import { hashes, type LeafJob } from './hashes.js';
 import type { TxOutcome } from './apply.js';
 import { writeEvent } from './events.js';
 import { CborWriter } from './cbor-writer.js';
-import { packedLeafHashes, packedMerkleRoot } from './merkle.js';
+import { hashLeavesHere, packedMerkleRoot } from './merkle.js';
 import type { ChangeSet } from './state.js';
 
 export interface BlockHeader {
@@ -142,13 +142,8 @@ export function startBlockLeaves(outcomes: readonly TxOutcome[]): BlockLeaves {
   }
   if (count > 0) bytesPerEvent = Math.max(16, Math.ceil(eventEntries.position / count));
   const entries = eventEntries.view8();
-  const hasher = hashes.merkleLeaves;
-  const events: LeafJob = hasher === undefined ? settled(packedLeafHashes(entries, eventEnds, count)) : hasher(entries, eventEnds, count);
+  const events = (hashes.merkleLeaves ?? hashLeavesHere)(entries, eventEnds, count);
   return { txLeaves, eventCount: count, events };
-}
-
-function settled(result: LeafHashes): LeafJob {
-  return { wait: () => result };
 }
 
 /** `leaves`: from `startBlockLeaves(outcomes)`, when the caller started them (else started here). */

@@ -6,7 +6,7 @@
  * An empty tree hashes to H(). Inclusion proofs are the audit paths of §2.1.1.
  */
 import { equalBytes } from '@wattledger/protocol';
-import { hashes, type LeafHashes } from './hashes.js';
+import { hashes, type LeafHasher, type LeafHashes } from './hashes.js';
 
 const LEAF_PREFIX = 0;
 
@@ -106,6 +106,12 @@ export function packedLeafHashes(entries: Uint8Array, ends: Uint32Array, count: 
   }
   return { leaves, root: packedMerkleRoot(leaves, count) };
 }
+
+/** The core's own LeafHasher: packedLeafHashes, done before it returns. */
+export const hashLeavesHere: LeafHasher = (entries, ends, count) => {
+  const result = packedLeafHashes(entries, ends, count);
+  return { wait: () => result };
+};
 
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
   return new MerkleTree(leaves).root();

@@ -8,8 +8,8 @@
  * and root as the core's (test/leaf-hasher.test.ts).
  */
 import { Worker } from 'node:worker_threads';
-import { packedLeafHashes } from '../core/merkle.js';
-import type { LeafHasher, LeafHashes, LeafJob } from '../core/hashes.js';
+import { hashLeavesHere } from '../core/merkle.js';
+import type { LeafHasher, LeafHashes } from '../core/hashes.js';
 
 /** Byte offset of the entries in the shared buffer (after the Int32 state word); as in leaf-hash-worker.mjs. */
 const ENTRIES_AT = 8;
@@ -29,7 +29,7 @@ export function workerLeafHasher(options: { minEntries?: number } = {}): WorkerL
   let busy = false;
 
   const hash: LeafHasher = (entries, ends, count) => {
-    if (count < minEntries || busy) return settled(packedLeafHashes(entries, ends, count));
+    if (count < minEntries || busy) return hashLeavesHere(entries, ends, count);
     const entriesLength = count === 0 ? 0 : ends[count - 1]!;
     const endsAt = align8(ENTRIES_AT + entriesLength);
     const outAt = align8(endsAt + count * 4);
@@ -72,10 +72,6 @@ export function workerLeafHasher(options: { minEntries?: number } = {}): WorkerL
 
 function align8(n: number): number {
   return (n + 7) & ~7;
-}
-
-function settled(result: LeafHashes): LeafJob {
-  return { wait: () => result };
 }
 
 /** The process's hasher, as the node shell installs it (`hashes.merkleLeaves`); its worker starts on first use. */
