@@ -4,12 +4,7 @@
  * (as SNTP would) and marked unsynchronised independently of the monotonic time base.
  */
 import type { Clock, TimerHandle } from '../hal/clock.js';
-
-interface PendingTimer {
-  readonly handle: TimerHandle;
-  readonly dueMs: number;
-  readonly callback: () => void;
-}
+import { TimerQueue } from '../hal/timer-queue.js';
 
 export interface VirtualClockOptions {
   /** Wall time at monotonic 0, Unix ms. */
@@ -21,8 +16,7 @@ export class VirtualClock implements Clock {
   private monotonic = 0;
   private wallOffsetMs: number;
   private synced: boolean;
-  private timers: PendingTimer[] = [];
-  private nextId = 1;
+  private readonly timers = new TimerQueue();
 
   constructor(options: VirtualClockOptions) {
     if (!Number.isFinite(options.startMs)) throw new TypeError('VirtualClock: startMs must be a finite number');
@@ -43,26 +37,18 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const handle = { id: this.nextId++ };
-    const timer = { handle, dueMs: this.monotonic + Math.max(0, delayMs), callback };
-    let i = this.timers.length;
-    while (i > 0 && this.timers[i - 1]!.dueMs > timer.dueMs) i--;
-    this.timers.splice(i, 0, timer);
-    return handle;
+    return this.timers.add(this.monotonic + Math.max(0, delayMs), callback);
   }
 
   clearTimer(handle: TimerHandle): void {
-    this.timers = this.timers.filter((t) => t.handle !== handle);
+    this.timers.remove(handle);
   }
 
   /** Advances monotonic (and wall) time by `ms`, running due timers in order. */
   advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError('VirtualClock.advance: non-negative duration expected');
     const target = this.monotonic + ms;
-    for (;;) {
-      const next = this.timers[0];
-      if (next === undefined || next.dueMs > target) break;
-      this.timers.shift();
+    for (let next = this.timers.takeDue(target); next !== undefined; next = this.timers.takeDue(target)) {
       this.monotonic = next.dueMs;
       next.callback();
     }
@@ -79,6 +65,6 @@ export class VirtualClock implements Clock {
   }
 
   pendingTimers(): number {
-    return this.timers.length;
+    return this.timers.size;
   }
 }

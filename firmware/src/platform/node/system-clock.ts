@@ -5,6 +5,7 @@
  * way. One instance can drive many virtual meters.
  */
 import type { Clock, TimerHandle } from '../../hal/clock.js';
+import { TimerQueue } from '../../hal/timer-queue.js';
 
 export interface SystemClockOptions {
   /** Simulated milliseconds per real millisecond (default 1). */
@@ -14,16 +15,15 @@ export interface SystemClockOptions {
   readonly synced?: boolean;
 }
 
-interface NodeTimerHandle extends TimerHandle {
-  timeout: ReturnType<typeof setTimeout>;
-}
-
 export class SystemClock implements Clock {
   readonly speed: number;
   private readonly startMs: number;
   private readonly origin = performance.now();
   private synced: boolean;
-  private nextId = 1;
+  private readonly timers = new TimerQueue();
+  /** The one host timer, armed for the earliest pending deadline. */
+  private wake: ReturnType<typeof setTimeout> | undefined;
+  private wakeDueMs = Infinity;
 
   constructor(options: SystemClockOptions = {}) {
     const speed = options.speed ?? 1;
@@ -50,23 +50,41 @@ export class SystemClock implements Clock {
   }
 
   setTimer(delayMs: number, callback: () => void): TimerHandle {
-    const handle = { id: this.nextId++ } as NodeTimerHandle;
-    const deadline = this.monotonicMs() + Math.max(0, delayMs);
-    // Host timers have whole-millisecond resolution and measure from libuv's cached loop time,
-    // so they can fire a little before `deadline` on our clock: re-arm for what is left.
-    const arm = (remainingMs: number): void => {
-      handle.timeout = setTimeout(() => {
-        const left = deadline - this.monotonicMs();
-        if (left > 0) arm(left);
-        else callback();
-      }, Math.ceil(remainingMs / this.speed));
-    };
-    arm(Math.max(0, delayMs));
+    const handle = this.timers.add(this.monotonicMs() + Math.max(0, delayMs), callback);
+    this.arm();
     return handle;
   }
 
   clearTimer(handle: TimerHandle): void {
-    clearTimeout((handle as NodeTimerHandle).timeout);
+    this.timers.remove(handle);
+    this.arm();
+  }
+
+  /**
+   * One host timer for the earliest deadline. Host timers have whole-millisecond resolution
+   * and measure from libuv's cached loop time, so they can wake a little early on this
+   * clock: then nothing is due yet and the timer is armed again for what is left.
+   */
+  private arm(): void {
+    const due = this.timers.nextDueMs();
+    if (due === this.wakeDueMs) return;
+    clearTimeout(this.wake);
+    this.wake = undefined;
+    this.wakeDueMs = due ?? Infinity;
+    if (due === undefined) return;
+    this.wake = setTimeout(() => this.runDue(), Math.ceil(Math.max(0, due - this.monotonicExact()) / this.speed));
+  }
+
+  private runDue(): void {
+    this.wake = undefined;
+    this.wakeDueMs = Infinity;
+    try {
+      for (let next = this.timers.takeDue(this.monotonicMs()); next !== undefined; next = this.timers.takeDue(this.monotonicMs())) {
+        next.callback();
+      }
+    } finally {
+      this.arm();
+    }
   }
 
   private monotonicExact(): number {
