@@ -8,19 +8,19 @@
  * Judged by: allocationMs < 1000 for 100,000 consumers.
  * The heap is settled (full GC) before the clock starts; see settleHeap.
  * Options: --consumers N (default 100000)
- * Env: WL_PROFILE=FILE writes a V8 CPU profile of the timed section.
+ * Env: WL_PROFILE=FILE writes a V8 CPU profile of the timed section; WL_HEAP_PROFILE=FILE a
+ * sample of its allocations.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import v8 from 'node:v8';
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
 import { isRenewable, MeterRole, PartyRole, productionMethodByName, sha256, toHex, utf8 } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { applyPrepared, AssetStatus, buildBlock, hashes, hostLeafHasher, hostSha256, hostSha256Hex, LedgerMachine, LedgerStore, LedgerWorld, newAsset, prepareTx, startBlockLeaves, type Asset } from '@wattledger/ledger-node';
 import type { BenchReport } from '../report.js';
-import { startProfile } from './ledger.js';
+import { startProfilesFromEnv, watchGc } from '../profiling.js';
 
 /** Deterministic PRNG (mulberry32) so every run allocates the same world. */
 function prng(seed: number): () => number {
@@ -122,10 +122,8 @@ export default async function allocation(args: string[]): Promise<BenchReport> {
 
   // The steps of LedgerMachine.applyBatch, timed one by one.
   const close = prepareTx(world.close(D, T));
-  const profiler = process.env['WL_PROFILE'] ? await startProfile() : undefined;
-  const gcs: PerformanceEntry[] = [];
-  const gcObserver = new PerformanceObserver((list) => void gcs.push(...list.getEntries()));
-  gcObserver.observe({ entryTypes: ['gc'] });
+  const stopProfiles = await startProfilesFromEnv();
+  const gc = watchGc();
   settleHeap();
   const started = performance.now();
   const cpuStart = process.cpuUsage();
@@ -141,13 +139,10 @@ export default async function allocation(args: string[]): Promise<BenchReport> {
   const ended = started + allocationMs;
   const cpu = process.cpuUsage(cpuStart);
   const allocationCpuMs = (cpu.user + cpu.system) / 1000;
-  await profiler?.();
-  // GC entries arrive after the fact: one turn of the event loop, then those inside the timed section.
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  gcObserver.disconnect();
-  const timedGcs = gcs.filter((e) => e.startTime >= started && e.startTime < ended);
-  const gcMs = timedGcs.reduce((sum, e) => sum + e.duration, 0);
-  const majorGcs = timedGcs.filter((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR).length;
+  await stopProfiles();
+  const gcs = await gc.stop(started, ended);
+  const gcMs = gcs.pauseMs;
+  const majorGcs = gcs.majors;
   const applied = { block, outcomes: [outcome], changes };
   if (outcome.status !== 'applied') throw new Error(`close-interval was ${outcome.status}: ${outcome.reason}`);
 
@@ -185,7 +180,7 @@ export default async function allocation(args: string[]): Promise<BenchReport> {
       { metric: '  events', value: leavesAt - appliedAt, unit: 'ms', note: 'events encoded, handed to the leaf-hashing thread' },
       { metric: '  encode changes', value: encodedAt - leavesAt, unit: 'ms', note: 'canonical bytes of every changed record (the events hash meanwhile)' },
       { metric: '  block', value: allocationMs - (encodedAt - started), unit: 'ms', note: 'state root, wait for the events root, header' },
-      { metric: '  of which GC', value: gcMs, unit: 'ms', note: `${timedGcs.length} collections on the main thread, ${majorGcs} of them full` },
+      { metric: '  of which GC', value: gcMs, unit: 'ms', note: `${gcs.count} collections on the main thread, ${majorGcs} of them full` },
       { metric: 'allocationCpuMs', value: allocationCpuMs, unit: 'ms', note: 'CPU time of the same (the host is shared)' },
       { metric: 'commitMs', value: commitMs, unit: 'ms', note: 'SQLite commit of that block (not judged)' },
       { metric: 'block', value: 1, note: `hash ${block.hash}, state root ${block.header.stateRoot}` },

@@ -30,7 +30,7 @@
  * .heapprofile samples its allocations instead (kept or collected).
  */
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as netConnect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +43,7 @@ import { alignIntervalStart, meterIdFromPublicKey, meterTopic, MeterChannel, par
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { parseConfig, startGateway } from '@wattledger/gateway';
 import { median, percentile, type BenchReport } from '../report.js';
+import { mainThreadCpuUs, startProfile } from '../profiling.js';
 
 const INTERVAL_S = 1800;
 
@@ -363,19 +364,6 @@ async function startFloorBroker(acks: 'reading' | 'coalesced'): Promise<{ url: s
 
 // ---------------------------------------------------------------- main
 
-/**
- * CPU time of this process's main thread so far, µs: utime + stime of /proc/self/task/<pid>/stat
- * in clock ticks of USER_HZ (100 on Linux). NaN where there is no such file.
- */
-function mainThreadCpuUs(): number {
-  try {
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 interface Throughput {
   readonly readingsPerS: number;
   /** CPU time of this process (all its threads) per acknowledged reading, µs. */
@@ -412,27 +400,6 @@ async function ledgerStub(meters: () => unknown[]): Promise<{ url: string; serve
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-/** Starts a V8 CPU profile of this thread; the returned function stops it and writes it to `file`. */
-async function startProfile(file: string, kind: 'cpu' | 'heap'): Promise<() => Promise<void>> {
-  const { Session } = await import('node:inspector');
-  const session = new Session();
-  session.connect();
-  const post = <T>(method: string, params?: object): Promise<T> => new Promise((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r as T))));
-  if (kind === 'heap') {
-    await post('HeapProfiler.enable');
-    await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-  } else {
-    await post('Profiler.enable');
-    await post('Profiler.setSamplingInterval', { interval: 250 });
-    await post('Profiler.start');
-  }
-  return async () => {
-    const { profile } = await post<{ profile: unknown }>(kind === 'heap' ? 'HeapProfiler.stopSampling' : 'Profiler.stop');
-    session.disconnect();
-    writeFileSync(file, JSON.stringify(profile));
-  };
-}
-
 export default async function ingest(args: string[]): Promise<BenchReport> {
   const meterCount = option(args, 'meters', 200);
   const seconds = option(args, 'seconds', 3);
@@ -465,12 +432,12 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
     await expect('measuring');
     const profiler = profile ? await startProfile(profile, profile.endsWith('.heapprofile') ? 'heap' : 'cpu') : undefined;
     const counted0 = counters();
-    const main0 = mainThreadCpuUs();
+    const main0 = mainThreadCpuUs() ?? Number.NaN;
     const cpu0 = process.cpuUsage();
     const elu0 = performance.eventLoopUtilization();
     const phase = await expect('throughput');
     const cpu = process.cpuUsage(cpu0);
-    const mainCpu = mainThreadCpuUs() - main0;
+    const mainCpu = (mainThreadCpuUs() ?? Number.NaN) - main0;
     const mainBusy = performance.eventLoopUtilization(elu0).utilization;
     const counted = counters();
     await profiler?.();

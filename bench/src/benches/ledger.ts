@@ -13,14 +13,14 @@
  * Env: WL_PROFILE=FILE writes a V8 CPU profile of the timed section; WL_HEAP_PROFILE=FILE a
  * sampled allocation profile of it (every allocation, collected or not: where garbage comes from).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { encodeCbor, MeterRole, PartyRole, readingHash, toHex, TxType, issueAssetBody } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { LedgerWorld, startLedgerNode, type SimMeter } from '@wattledger/ledger-node';
 import { opsPerSecond, type BenchReport } from '../report.js';
+import { mainThreadCpuUs, startProfilesFromEnv, watchGc } from '../profiling.js';
 
 const WINDOW = 20_000;
 
@@ -76,11 +76,8 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
     const statuses = new Map<string, number>();
     const count = (status: string): void => void statuses.set(status, (statuses.get(status) ?? 0) + 1);
 
-    const profiler = process.env['WL_PROFILE'] ? await startProfile() : undefined;
-    const heapProfiler = process.env['WL_HEAP_PROFILE'] ? await startHeapProfile() : undefined;
-    const gcs: PerformanceEntry[] = [];
-    const gcObserver = new PerformanceObserver((list) => void gcs.push(...list.getEntries()));
-    gcObserver.observe({ entryTypes: ['gc'] });
+    const stopProfiles = await startProfilesFromEnv();
+    const gc = watchGc();
     const started = performance.now();
     const cpuStart = process.cpuUsage();
     const mainStart = mainThreadCpuUs();
@@ -109,16 +106,12 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
     }
     const ended = performance.now();
     const seconds = (ended - started) / 1000;
-    await heapProfiler?.();
-    await profiler?.();
+    await stopProfiles();
     const cpu = process.cpuUsage(cpuStart);
     const mainEnd = mainThreadCpuUs();
-    // GC entries arrive after the fact: one turn of the event loop, then those inside the timed section.
-    await new Promise((resolve) => setImmediate(resolve));
-    gcObserver.disconnect();
-    const timedGcs = gcs.filter((e) => e.startTime >= started && e.startTime < ended);
-    const gcPerTxUs = (timedGcs.reduce((sum, e) => sum + e.duration, 0) * 1000) / txs.length;
-    const majorGcs = timedGcs.filter((e) => (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR).length;
+    const gcs = await gc.stop(started, ended);
+    const gcPerTxUs = (gcs.pauseMs * 1000) / txs.length;
+    const majorGcs = gcs.majors;
     const blocks = running.node.head.height - heightBefore;
     const applied = statuses.get('applied') ?? 0;
     if (applied !== txs.length) throw new Error(`not every transaction applied: ${JSON.stringify([...statuses])}`);
@@ -145,7 +138,7 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
         { metric: 'cpu', value: ((cpu.user + cpu.system) / 1e6 / seconds) * 100, unit: '% of one core', note: `main thread + ${workers} verify workers, ${cores} cores` },
         { metric: 'cpuPerTx', value: cpuPerTxUs, unit: 'us', note: `CPU time per transaction, all threads (${Math.round(((2 * (counts.issue + counts.usage) + counts.transfer) / txs.length) * (1e6 / verifyPerCore))} us of it signature checks); ${cores} cores / this = ${Math.round((cores * 1e6) / cpuPerTxUs)} tx/s if CPU were the only limit` },
         ...(mainPerTxUs === undefined ? [] : [{ metric: 'mainThreadPerTx', value: mainPerTxUs, unit: 'us', note: `CPU time of the main thread per transaction (decode, state machine, block, SQLite, GC, pipeline); the other ${Math.round(cpuPerTxUs - mainPerTxUs)} us are the verify workers and V8/libuv helper threads` }]),
-        { metric: 'gcPausePerTx', value: gcPerTxUs, unit: 'us', note: `main-thread GC pauses per transaction (${timedGcs.length} collections, ${majorGcs} full); V8's helper threads work besides` },
+        { metric: 'gcPausePerTx', value: gcPerTxUs, unit: 'us', note: `main-thread GC pauses per transaction (${gcs.count} collections, ${majorGcs} full); V8's helper threads work besides` },
         { metric: 'verifyPerCore', value: verifyPerCore, unit: 'verify/s', note: 'node:crypto Ed25519, one core' },
         { metric: 'verifyCeiling', value: verifyCeiling, unit: 'tx/s', note: `all ${cores} cores doing nothing but ${sigsPerTx.toFixed(2)} verifications per tx` },
         { metric: 'ratioToCeiling', value: txPerS / verifyCeiling, note: 'how much of the verification bound the node reaches' },
@@ -156,44 +149,4 @@ export default async function ledger(args: string[]): Promise<BenchReport> {
     await running.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** CPU time (user + system, us) of this process's main thread from /proc on Linux; undefined elsewhere. */
-function mainThreadCpuUs(): number | undefined {
-  const path = `/proc/self/task/${process.pid}/stat`;
-  if (!existsSync(path)) return undefined;
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15, in clock ticks (USER_HZ = 100).
-  const stat = readFileSync(path, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-/** Starts a V8 CPU profile; the returned function stops it and writes it to $WL_PROFILE. */
-export async function startProfile(): Promise<() => Promise<void>> {
-  const { Session } = await import('node:inspector');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
-  await post('Profiler.enable');
-  await post('Profiler.start');
-  return async () => {
-    const { profile } = await post('Profiler.stop');
-    writeFileSync(process.env['WL_PROFILE']!, JSON.stringify(profile));
-  };
-}
-
-/** Starts sampling allocations (kept or collected); the returned function writes them to $WL_HEAP_PROFILE. */
-async function startHeapProfile(): Promise<() => Promise<void>> {
-  const { Session } = await import('node:inspector');
-  const { writeFileSync } = await import('node:fs');
-  const session = new Session();
-  session.connect();
-  const post = (method: string, params?: object) => new Promise<any>((resolve, reject) => session.post(method, params, (e, r) => (e ? reject(e) : resolve(r))));
-  await post('HeapProfiler.enable');
-  await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-  return async () => {
-    const { profile } = await post('HeapProfiler.stopSampling');
-    writeFileSync(process.env['WL_HEAP_PROFILE']!, JSON.stringify(profile));
-  };
 }
