@@ -48,11 +48,23 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
-function hexDigit(c: number): number {
+/** Value of hex digit `c` (a char code, either case), or -1 if it is not one. */
+export function hexDigit(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
+}
+
+/** equalBytes(bytes, fromHex(hex)) for well-formed hex, false for any other string, without decoding it. */
+export function equalsHex(bytes: Uint8Array, hex: string): boolean {
+  if (hex.length !== 2 * bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    const hi = hexDigit(hex.charCodeAt(2 * i));
+    const lo = hexDigit(hex.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0 || ((hi << 4) | lo) !== bytes[i]) return false;
+  }
+  return true;
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

@@ -11,7 +11,7 @@
  * whole COSE_Sign1 keeps the link the same whether a reading travelled alone or in a batch.
  * The same hash is the reading's identity (`readingHash`), from which asset ids derive.
  */
-import { equalBytes, fromHex, toHex } from './bytes.js';
+import { equalBytes, equalsHex, fromHex, toHex } from './bytes.js';
 import { decodeCbor, encodeCbor, MAX_CBOR_BYTES } from './cbor.js';
 import { CanonicalReader, Major } from './cbor-canonical.js';
 import './decode-options.js';
@@ -240,16 +240,6 @@ export function chainLinks(previous: IntervalReading, next: IntervalReading): bo
   return next.seq > previous.seq && equalBytes(next.prevHash, readingHash(previous));
 }
 
-/** toHex(bytes) === hex, without making the string. */
-function isHexOf(bytes: Uint8Array, hex: string): boolean {
-  if (hex.length !== 2 * bytes.length) return false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i]!;
-    if (hex.charCodeAt(2 * i) !== HEX_DIGIT_CODES[b >> 4] || hex.charCodeAt(2 * i + 1) !== HEX_DIGIT_CODES[b & 15]) return false;
-  }
-  return true;
-}
-const HEX_DIGIT_CODES = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
 
 export interface SignedReadings {
   readonly sign1: Sign1;
@@ -275,7 +265,7 @@ export function decodeSignedReadings(bytes: Uint8Array): SignedReadings {
   const sign1 = decodeSign1(bytes);
   const readings = decodeReadingPayload(sign1.payload);
   const meterId = readings[0]!.meterId;
-  if (sign1.kid === undefined || !isHexOf(sign1.kid, meterId)) throw new BadReadingError(`kid does not match the reading's meter id ${meterId}`);
+  if (sign1.kid === undefined || !equalsHex(sign1.kid, meterId)) throw new BadReadingError(`kid does not match the reading's meter id ${meterId}`);
   return { sign1, readings, meterId };
 }
 

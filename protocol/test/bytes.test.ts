@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { asciiText, concatBytes, equalBytes, fromHex, toHex } from '../src/index.js';
+import { asciiText, concatBytes, equalBytes, equalsHex, fromHex, toHex } from '../src/index.js';
 
 t.test('toHex is lower-case hex of every length, the same as Buffer\'s; fromHex reverses it', async (t) => {
   fc.assert(fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat(10), (bytes, cut) => {
@@ -22,4 +22,14 @@ t.test('asciiText of a range, whole or part', async (t) => {
   t.equal(asciiText(concatBytes(bytes, bytes), 11, 16), 'issue');
   t.throws(() => fromHex('abc'), TypeError);
   t.throws(() => fromHex('zz'), TypeError);
+});
+
+t.test('equalsHex agrees with equalBytes(fromHex), upper and lower case, and refuses non-hex', async (t) => {
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 40 }), fc.uint8Array({ maxLength: 40 }), fc.boolean(), (a, b, upper) => {
+    const hex = upper ? toHex(b).toUpperCase() : toHex(b);
+    return equalsHex(a, hex) === equalBytes(a, fromHex(hex)) && equalsHex(a, toHex(a));
+  }), { numRuns: 500, seed: 17 });
+  t.notOk(equalsHex(new Uint8Array([0xab]), 'zz'));
+  t.notOk(equalsHex(new Uint8Array([0xab]), 'ab0'));
+  t.ok(equalsHex(new Uint8Array([0xab]), 'AB'));
 });

@@ -6,17 +6,11 @@
  * test/cbor-writer.test.ts checks; larger safe integers are written as float64, as cbor-x
  * does for them.
  */
+import { hexDigit } from '@wattledger/protocol';
 
 const encoder = new TextEncoder();
 /** From this length on, ASCII text is copied by TextEncoder.encodeInto (one call ~60 ns) rather than by a loop (~2.3 ns a character). */
 const NATIVE_ASCII_MIN = 32;
-
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
 
 export class CborWriter {
   private buffer: Uint8Array;
@@ -180,8 +174,8 @@ export class CborWriter {
     const b = this.buffer;
     let p = this.at;
     for (let i = 0; i < hex.length; i += 2) {
-      const hi = hexValue(hex.charCodeAt(i));
-      const lo = hexValue(hex.charCodeAt(i + 1));
+      const hi = hexDigit(hex.charCodeAt(i));
+      const lo = hexDigit(hex.charCodeAt(i + 1));
       if ((hi | lo) < 0) throw new TypeError(`bytesFromHex: not hex: ${JSON.stringify(hex)}`);
       b[p++] = (hi << 4) | lo;
     }

@@ -5,7 +5,7 @@
  * for bad input: the failure becomes a rejection when the transaction is applied.
  *
  * The envelope is decoded at once (its id and whether it decodes at all are needed when it
- * is submitted); the embedded readings and the two Sig_structures when first asked for,
+ * is submitted); the embedded readings when first asked for,
  * normally when the ordered batch is verified. A node holds thousands of submitted
  * transactions waiting to be ordered: this way they carry only their envelope, and the rest
  * lives (and dies) within its batch instead of ageing into the old generation of the heap.
@@ -13,7 +13,6 @@
 import { decodeSignedReadings, decodeTx, parseLedgerTx, ProtocolError, toHex, TxType, type DecodedTx, type LedgerBody, type SignedReadings } from '@wattledger/protocol';
 import { hashes } from './hashes.js';
 import { RejectCode } from './rejection.js';
-import { toBeSigned } from './to-be-signed.js';
 
 export interface PreparedTx {
   readonly id: string;
@@ -23,10 +22,6 @@ export interface PreparedTx {
   /** The embedded meter readings of issue-asset and record-usage. */
   readonly readings: SignedReadings | undefined;
   readonly error: { readonly code: RejectCode; readonly message: string } | undefined;
-  /** What the envelope signature covers (Sig_structure), when the envelope decoded (a new buffer; hot paths use signature-check.ts). */
-  readonly envelopeToBeSigned: Uint8Array | undefined;
-  /** What the meter's signature over `readings` covers (a new buffer). */
-  readonly readingsToBeSigned: Uint8Array | undefined;
 }
 
 type TxError = PreparedTx['error'];
@@ -42,19 +37,17 @@ export function prepareTx(bytes: Uint8Array): PreparedTx {
     // The protocol's txId: SHA-256 of the signed bytes, hex (decodeTx computes it when it succeeds).
     const id = decoded?.id ?? toHex(hashes.sha256(bytes));
     // Rejected before any signature check (see apply.ts): nothing to verify.
-    return { id, bytes, decoded, ledger: undefined, readings: undefined, error: { code: RejectCode.BAD_TX, message: cause.message }, envelopeToBeSigned: undefined, readingsToBeSigned: undefined };
+    return { id, bytes, decoded, ledger: undefined, readings: undefined, error: { code: RejectCode.BAD_TX, message: cause.message } };
   }
   return new DecodedEnvelope(bytes, decoded, ledger);
 }
 
-/** A transaction whose envelope and body decoded; readings and Sig_structures on first use. */
+/** A transaction whose envelope and body decoded; its readings on first use. */
 class DecodedEnvelope implements PreparedTx {
   readonly id: string;
   private signedReadings: SignedReadings | undefined;
   private readingsError: TxError;
   private readingsDone = false;
-  private envelopeTbs: Uint8Array | undefined;
-  private readingsTbs: Uint8Array | undefined;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -72,15 +65,6 @@ class DecodedEnvelope implements PreparedTx {
   get error(): TxError {
     if (!this.readingsDone) this.decodeReadings();
     return this.readingsError;
-  }
-
-  get envelopeToBeSigned(): Uint8Array {
-    return (this.envelopeTbs ??= toBeSigned(this.decoded.sign1));
-  }
-
-  get readingsToBeSigned(): Uint8Array | undefined {
-    const readings = this.readings;
-    return readings === undefined ? undefined : (this.readingsTbs ??= toBeSigned(readings.sign1));
   }
 
   private decodeReadings(): void {

@@ -12,7 +12,7 @@ import { CborWriter } from './cbor-writer.js';
 const EMPTY = new Uint8Array(0);
 
 /**
- * Appends the Sig_structure of RFC 9052 §4.4 (the protocol's sigStructure, toBeSigned's bytes)
+ * Appends the Sig_structure of RFC 9052 §4.4 (the protocol's sigStructure's bytes)
  *   [ "Signature1", body_protected, external_aad (empty), payload ]
  * so that the verify pool writes it straight into the buffer it sends its workers.
  */

@@ -11,11 +11,10 @@
  * `quarantined` event says why. Readings flagged TAMPER likewise keep the chain and issue nothing.
  */
 import {
-  checkReadingPlausible, encodeReading, MeterRole, ReadingFlag, type IntervalReading, type QuarantineVerdict, type SignedReadings,
+  checkReadingPlausible, encodeReading, equalsHex, meterIdFromPublicKey, MeterRole, ReadingFlag, toHex, type IntervalReading, type QuarantineVerdict, type SignedReadings,
 } from '@wattledger/protocol';
 import type { HandlerInput } from '../context.js';
 import { hashes } from '../hashes.js';
-import { equalsHex, hexOf } from '../hex.js';
 import { reject, RejectCode } from '../rejection.js';
 import { verifySign1With } from '../signature-check.js';
 import { RecordKind } from '../record-codec.js';
@@ -28,11 +27,11 @@ interface CheckedReading {
   readonly quarantine: QuarantineVerdict | undefined;
 }
 
-/** meterIdFromPublicKey of the protocol (first 8 bytes of SHA-256 of the key, hex), once per registered key. */
+/** meterIdFromPublicKey of the protocol, once per registered key. */
 const meterIds = new WeakMap<Uint8Array, string>();
 function meterIdOfKey(publicKey: Uint8Array): string {
   let id = meterIds.get(publicKey);
-  if (id === undefined) meterIds.set(publicKey, (id = hexOf(hashes.sha256(publicKey).subarray(0, 8))));
+  if (id === undefined) meterIds.set(publicKey, (id = meterIdFromPublicKey(publicKey)));
   return id;
 }
 
@@ -70,7 +69,7 @@ function checkReadings(state: LedgerState, signed: SignedReadings, role: MeterRo
     if (reading.seq <= lastSeq) reject(RejectCode.REPLAYED_READING, `${where(meter, reading)}: sequence number not above the last accepted (${lastSeq})`);
     if (lastHash !== '' && !equalsHex(reading.prevHash, lastHash)) reject(RejectCode.CHAIN_BROKEN, `${where(meter, reading)}: previous-reading hash does not match the last accepted reading`);
     // readingHash of the protocol: SHA-256 of the reading's payload bytes.
-    const hash = hexOf(hashes.sha256(single ? signed.sign1.payload : encodeReading(reading)));
+    const hash = toHex(hashes.sha256(single ? signed.sign1.payload : encodeReading(reading)));
     if (state.assets.has(hash)) reject(RejectCode.REPLAYED_READING, `${where(meter, reading)}: reading already issued`);
     lastSeq = reading.seq;
     lastHash = hash;
