@@ -17,12 +17,14 @@ function clockContract(t: Test, name: string, make: () => ClockHarness): void {
   t.test(`${name}: timers fire in due order, cleared timers never fire`, async (t) => {
     const { clock, pass } = make();
     const fired: string[] = [];
-    clock.setTimer(300, () => fired.push('c'));
-    clock.setTimer(100, () => fired.push('a'));
-    const cleared = clock.setTimer(150, () => fired.push('x'));
-    clock.setTimer(200, () => fired.push('b'));
+    // Due times 500 ms apart: a host clock moves while the timers are set (at speed 100, a
+    // millisecond of a busy host is 100 ms of clock time).
+    clock.setTimer(1500, () => fired.push('c'));
+    clock.setTimer(500, () => fired.push('a'));
+    const cleared = clock.setTimer(750, () => fired.push('x'));
+    clock.setTimer(1000, () => fired.push('b'));
     clock.clearTimer(cleared);
-    await pass(400);
+    await pass(2000);
     t.same(fired, ['a', 'b', 'c']);
   });
 
