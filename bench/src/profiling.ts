@@ -44,7 +44,7 @@ export function watchGc(): GcWatch {
  * Starts a V8 profile of this thread: CPU samples every 250 µs, or allocations sampled every
  * 4 KiB (kept or collected). The returned function stops it and writes it to `file`.
  */
-export async function startProfile(file: string, kind: 'cpu' | 'heap'): Promise<() => Promise<void>> {
+async function startProfile(file: string, kind: 'cpu' | 'heap'): Promise<() => Promise<void>> {
   const { Session } = await import('node:inspector');
   const session = new Session();
   session.connect();

@@ -26,8 +26,8 @@
  * over the simulator's timed window only (the in-flight window drains after it).
  * Options: --meters N (200) --seconds S (3) --window W (16) --ack-qos 0|1 (1) --verify-workers N (cores)
  * Env: WL_PROFILE=FILE writes a V8 CPU profile of the gateway's main thread during the
- * throughput phase (the verify workers and the journal writer are not in it); a FILE ending in
- * .heapprofile samples its allocations instead (kept or collected).
+ * throughput phase (the verify workers and the journal writer are not in it); WL_HEAP_PROFILE=FILE
+ * samples its allocations (kept or collected).
  */
 import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,11 +39,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Aedes } from 'aedes';
 import mqttPacket from 'mqtt-packet';
-import { alignIntervalStart, meterIdFromPublicKey, meterTopic, MeterChannel, partyIdFromPublicKey, readingHash, READING_VERSION, signReadings, toHex, ZERO_HASH } from '@wattledger/protocol';
+import { alignIntervalStart, encodeCbor, meterIdFromPublicKey, meterTopic, MeterChannel, partyIdFromPublicKey, readingHash, READING_VERSION, signReadings, toHex, ZERO_HASH } from '@wattledger/protocol';
 import { nodeEd25519 } from '@wattledger/protocol/node';
 import { parseConfig, startGateway } from '@wattledger/gateway';
 import { median, percentile, type BenchReport } from '../report.js';
-import { mainThreadCpuUs, startProfile } from '../profiling.js';
+import { mainThreadCpuUs, startProfilesFromEnv } from '../profiling.js';
 
 const INTERVAL_S = 1800;
 
@@ -289,17 +289,6 @@ async function rawVerify(ms: number): Promise<{ perS: number; cpuUs: number }> {
 
 // ---------------------------------------------------------------- broker floor
 
-/** CBOR unsigned integer (RFC 8949 §3.1, major type 0), the ack payload. */
-function cborUint(n: number): Buffer {
-  if (n < 24) return Buffer.from([n]);
-  if (n < 0x100) return Buffer.from([24, n]);
-  if (n < 0x10000) return Buffer.from([25, n >> 8, n & 0xff]);
-  const out = Buffer.alloc(5);
-  out[0] = 26;
-  out.writeUInt32BE(n, 1);
-  return out;
-}
-
 /**
  * A bare aedes broker doing the least any aedes-based gateway must do per reading: take each
  * QoS 1 PUBLISH (aedes sends the PUBACK) and publish a QoS 1 ack back on the meter's ack topic
@@ -327,7 +316,7 @@ async function startFloorBroker(acks: 'reading' | 'coalesced'): Promise<{ url: s
       if (topic === undefined) ackTopics.set(meterId, (topic = meterTopic(meterId, MeterChannel.ACK)));
       const ackSeq = acks === 'coalesced' ? received.get(meterId)! - 1 : seq;
       published++;
-      broker.publish({ cmd: 'publish', topic, payload: cborUint(ackSeq), qos: 1, retain: false, dup: false }, () => undefined);
+      broker.publish({ cmd: 'publish', topic, payload: Buffer.from(encodeCbor(ackSeq)), qos: 1, retain: false, dup: false }, () => undefined);
     }
   };
   const broker = await Aedes.createBroker({
@@ -427,10 +416,10 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
     return message as Extract<FromSim, { type: T }>;
   };
   /** One closed-loop throughput phase; CPU and event-loop use of this process over the simulator's timed window. */
-  const measureThroughput = async (wrap: boolean, profile?: string, counters: () => Counters = () => ({ acks: 0, readings: 0, commits: 0 })): Promise<Throughput> => {
+  const measureThroughput = async (wrap: boolean, profile: boolean, counters: () => Counters = () => ({ acks: 0, readings: 0, commits: 0 })): Promise<Throughput> => {
     postToSim({ type: 'throughput', seconds, wrap } satisfies ToSim);
     await expect('measuring');
-    const profiler = profile ? await startProfile(profile, profile.endsWith('.heapprofile') ? 'heap' : 'cpu') : undefined;
+    const profiler = profile ? await startProfilesFromEnv() : undefined;
     const counted0 = counters();
     const main0 = mainThreadCpuUs() ?? Number.NaN;
     const cpu0 = process.cpuUsage();
@@ -463,7 +452,7 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
     try {
       postToSim({ type: 'connect', url: floorBroker.url, credentials: keys.publicKeys.map(() => 'none') } satisfies ToSim);
       await expect('connected');
-      const result = await measureThroughput(true, undefined, () => ({ acks: floorBroker.acksPublished(), readings: floorBroker.readingsReceived(), commits: 0 }));
+      const result = await measureThroughput(true, false, () => ({ acks: floorBroker.acksPublished(), readings: floorBroker.readingsReceived(), commits: 0 }));
       postToSim({ type: 'reset' } satisfies ToSim);
       await expect('reset');
       return result;
@@ -501,7 +490,7 @@ export default async function ingest(args: string[]): Promise<BenchReport> {
     postToSim({ type: 'connect', url: gateway.brokerUrl, credentials: ledgerMeters.map((m) => gateway.issueCredential(m.id)) } satisfies ToSim);
     await expect('connected');
 
-    const phase1 = await measureThroughput(false, process.env['WL_PROFILE'], () => ({
+    const phase1 = await measureThroughput(false, true, () => ({
       acks: gateway.metrics.acksPublished.get(),
       readings: gateway.metrics.readingsAccepted.get(),
       commits: gateway.metrics.journalCommit.total,
