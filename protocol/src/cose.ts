@@ -44,6 +44,43 @@ export function sigStructure(protectedBytes: Uint8Array, payload: Uint8Array): U
   return encodeCbor(['Signature1', protectedBytes, EMPTY, payload]);
 }
 
+/** array(4), then text(10) "Signature1" (RFC 8949 §3.1: major types 4 and 3): the same 12 bytes before every Sig_structure's fields. */
+const SIG_STRUCTURE_HEAD = Uint8Array.of(0x84, 0x6a, ...Array.from('Signature1', (c) => c.charCodeAt(0)));
+/** external_aad: the empty byte string (major type 2, length 0). */
+const EMPTY_BSTR = 0x40;
+
+/** Bytes of the head of a byte string of `length` bytes (RFC 8949 §3: major type 2, shortest argument). */
+function bstrHeadLength(length: number): number {
+  return length < 24 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
+}
+
+function writeBstrHead(out: Uint8Array, at: number, length: number): number {
+  const n = bstrHeadLength(length);
+  out[at] = n === 1 ? 0x40 | length : n === 2 ? 0x58 : n === 3 ? 0x59 : 0x5a;
+  for (let i = n - 1, v = length; i > 0; i--, v = Math.floor(v / 256)) out[at + i] = v & 0xff;
+  return at + n;
+}
+
+/** Length of sigStructure(protectedBytes, payload), without writing it. */
+export function sigStructureLength(protectedBytes: Uint8Array, payload: Uint8Array): number {
+  return SIG_STRUCTURE_HEAD.length + bstrHeadLength(protectedBytes.length) + protectedBytes.length + 1 + bstrHeadLength(payload.length) + payload.length;
+}
+
+/**
+ * Writes sigStructure's bytes into `out` at `at` (sigStructureLength of room, which the caller
+ * makes) and returns the end: for verifiers that pack many messages into one buffer.
+ */
+export function writeSigStructure(out: Uint8Array, at: number, protectedBytes: Uint8Array, payload: Uint8Array): number {
+  out.set(SIG_STRUCTURE_HEAD, at);
+  let o = writeBstrHead(out, at + SIG_STRUCTURE_HEAD.length, protectedBytes.length);
+  out.set(protectedBytes, o);
+  o += protectedBytes.length;
+  out[o++] = EMPTY_BSTR;
+  o = writeBstrHead(out, o, payload.length);
+  out.set(payload, o);
+  return o + payload.length;
+}
+
 export interface CreateSign1Options {
   payload: Uint8Array;
   signer: Signer;

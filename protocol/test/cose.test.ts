@@ -2,7 +2,7 @@ import t from 'tap';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import {
-  BadCoseError, BadSignatureError, createSign1, decodeCbor, decodeSign1, encodeCbor, fromHex, nobleEd25519, sigStructure, toHex, utf8, verifySign1, EDDSA_PROTECTED_HEADER,
+  BadCoseError, BadSignatureError, createSign1, decodeCbor, decodeSign1, encodeCbor, fromHex, nobleEd25519, sigStructure, sigStructureLength, toHex, utf8, verifySign1, writeSigStructure, EDDSA_PROTECTED_HEADER,
 } from '../src/index.js';
 import { nodeEd25519 } from '../src/node/index.js';
 import { Tag } from 'cbor-x';
@@ -97,4 +97,17 @@ t.test('other well-formed shapes still take the general path', async (t) => {
   t.same(decodeSign1(encodeCbor(new Tag([kidInProtected, new Map(), new Uint8Array(3), sig], 18))).kid, kid, 'kid in the protected bucket');
   t.throws(() => decodeSign1(encodeCbor(new Tag([EDDSA_PROTECTED_HEADER, new Map(), new Uint8Array(3), sig], 18)).subarray(0, -1)), { code: 'BAD_CBOR' }, 'truncated');
   t.throws(() => decodeSign1(createSign1({ payload: new Uint8Array(100), signer: nobleEd25519.signer(new Uint8Array(32).fill(9)) }), 90), { code: 'TOO_LARGE' }, 'the size limit holds on the usual shape too');
+});
+
+t.test('writeSigStructure writes sigStructure\'s bytes at any offset, lengths across every CBOR head size (fast-check)', async (t) => {
+  const sizes = fc.oneof(fc.nat(30), fc.integer({ min: 250, max: 260 }), fc.integer({ min: 65_530, max: 65_540 }));
+  fc.assert(fc.property(sizes, sizes, fc.nat(7), fc.nat(255), (p, m, at, fill) => {
+    const protectedBytes = new Uint8Array(p).fill(fill);
+    const payload = new Uint8Array(m).fill(255 - fill);
+    const expected = sigStructure(protectedBytes, payload);
+    const out = new Uint8Array(at + sigStructureLength(protectedBytes, payload) + 3).fill(0xee);
+    const end = writeSigStructure(out, at, protectedBytes, payload);
+    return end === at + expected.length && toHex(out.subarray(at, end)) === toHex(expected) && out.subarray(0, at).every((b) => b === 0xee) && out.subarray(end).every((b) => b === 0xee);
+  }), { numRuns: 300, seed: 9 });
+  t.equal(sigStructureLength(new Uint8Array(3), new Uint8Array(70_000)), sigStructure(new Uint8Array(3), new Uint8Array(70_000)).length);
 });

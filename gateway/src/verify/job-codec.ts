@@ -6,15 +6,11 @@
  *   request  = u32le count, then per job: publicKey (32) | signature (64) | u32le length | message
  *   response = one byte per job: 1 valid, 0 invalid
  *
- * For COSE_Sign1 jobs the message is the Sig_structure (RFC 9052 §4.4), written here straight
- * into the request instead of being encoded into a buffer of its own and copied:
- *
- *   Sig_structure = [ "Signature1", body_protected: bstr, external_aad: bstr (empty), payload: bstr ]
- *
- * in the deterministic encoding of protocol's cbor profile (RFC 8949 §4.2.1: shortest lengths),
- * byte for byte what protocol's sigStructure gives (test/job-codec.test.ts checks it).
+ * For COSE_Sign1 jobs the message is the Sig_structure (RFC 9052 §4.4), written straight into
+ * the request by protocol's writeSigStructure instead of being encoded into a buffer of its own
+ * and copied (test/job-codec.test.ts checks the frames against protocol's sigStructure).
  */
-import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES } from '@wattledger/protocol';
+import { ED25519_PUBLIC_KEY_BYTES, ED25519_SIGNATURE_BYTES, sigStructureLength, writeSigStructure } from '@wattledger/protocol';
 
 export interface VerifyJob {
   readonly publicKey: Uint8Array;
@@ -30,7 +26,7 @@ const FIXED = ED25519_PUBLIC_KEY_BYTES + ED25519_SIGNATURE_BYTES + 4;
  * puts the message at `at` (exactly that many bytes).
  */
 function packFrames<J extends { readonly publicKey: Uint8Array; readonly signature: Uint8Array }>(
-  jobs: readonly J[], caller: string, length: (job: J) => number, write: (job: J, out: Uint8Array, view: DataView, at: number) => void,
+  jobs: readonly J[], caller: string, length: (job: J) => number, write: (job: J, out: Uint8Array, at: number) => void,
 ): Uint8Array {
   let size = 4;
   for (const job of jobs) {
@@ -48,14 +44,14 @@ function packFrames<J extends { readonly publicKey: Uint8Array; readonly signatu
     out.set(job.publicKey, offset);
     out.set(job.signature, offset + ED25519_PUBLIC_KEY_BYTES);
     view.setUint32(offset + ED25519_PUBLIC_KEY_BYTES + ED25519_SIGNATURE_BYTES, messageLength, true);
-    write(job, out, view, offset + FIXED);
+    write(job, out, offset + FIXED);
     offset += FIXED + messageLength;
   }
   return out;
 }
 
 export function packJobs(jobs: readonly VerifyJob[]): Uint8Array {
-  return packFrames(jobs, 'packJobs', (job) => job.message.length, (job, out, _view, at) => out.set(job.message, at));
+  return packFrames(jobs, 'packJobs', (job) => job.message.length, (job, out, at) => out.set(job.message, at));
 }
 
 /** A COSE_Sign1 to check: the parts as received (protocol's decodeSign1). */
@@ -66,55 +62,9 @@ export interface Sign1Job {
   readonly signature: Uint8Array;
 }
 
-/** array(4), then text(10) "Signature1" (RFC 8949 §3.1: major types 4 and 3). */
-const SIG_STRUCTURE_HEAD = Uint8Array.of(0x84, 0x6a, ...Array.from('Signature1', (c) => c.charCodeAt(0)));
-/** external_aad: the empty byte string (major type 2, length 0). */
-const EMPTY_BSTR = 0x40;
-
-/** Bytes of the head of a byte string of `length` bytes (RFC 8949 §3: major type 2, shortest argument). */
-function bstrHeadLength(length: number): number {
-  return length < 24 ? 1 : length < 0x100 ? 2 : length < 0x10000 ? 3 : 5;
-}
-
-function writeBstrHead(out: Uint8Array, view: DataView, offset: number, length: number): number {
-  if (length < 24) {
-    out[offset] = 0x40 | length;
-    return offset + 1;
-  }
-  if (length < 0x100) {
-    out[offset] = 0x58;
-    out[offset + 1] = length;
-    return offset + 2;
-  }
-  if (length < 0x10000) {
-    out[offset] = 0x59;
-    view.setUint16(offset + 1, length);
-    return offset + 3;
-  }
-  out[offset] = 0x5a;
-  view.setUint32(offset + 1, length);
-  return offset + 5;
-}
-
-function sigStructureLength(job: Sign1Job): number {
-  const p = job.protectedBytes.length;
-  const m = job.payload.length;
-  return SIG_STRUCTURE_HEAD.length + bstrHeadLength(p) + p + 1 + bstrHeadLength(m) + m;
-}
-
 /** Packs COSE_Sign1 checks: each job's message is its Sig_structure, written in place. */
 export function packSign1Jobs(jobs: readonly Sign1Job[]): Uint8Array {
-  return packFrames(jobs, 'packSign1Jobs', sigStructureLength, writeSigStructure);
-}
-
-function writeSigStructure(job: Sign1Job, out: Uint8Array, view: DataView, at: number): void {
-  out.set(SIG_STRUCTURE_HEAD, at);
-  let o = writeBstrHead(out, view, at + SIG_STRUCTURE_HEAD.length, job.protectedBytes.length);
-  out.set(job.protectedBytes, o);
-  o += job.protectedBytes.length;
-  out[o++] = EMPTY_BSTR;
-  o = writeBstrHead(out, view, o, job.payload.length);
-  out.set(job.payload, o);
+  return packFrames(jobs, 'packSign1Jobs', (job) => sigStructureLength(job.protectedBytes, job.payload), (job, out, at) => writeSigStructure(out, at, job.protectedBytes, job.payload));
 }
 
 /** Calls `visit` with views into `packed` (no copies); throws RangeError on a truncated buffer. */
