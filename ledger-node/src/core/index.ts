@@ -4,7 +4,6 @@ export * from './rejection.js';
 export * from './genesis.js';
 export * from './events.js';
 export * from './hashes.js';
-export * from './sha256-compact.js';
 export * from './merkle.js';
 export * from './asset-id.js';
 export * from './record-codec.js';
