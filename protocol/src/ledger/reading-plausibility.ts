@@ -39,11 +39,10 @@ export interface QuarantineVerdict {
 
 export function checkReadingPlausible(reading: IntervalReading, meter: PlausibilityLimits): QuarantineVerdict | undefined {
   // Wh <= W x s / 3600, in integers: every operand stays below 2^53.
-  const bound = meter.ratedPowerW * reading.intervalLength;
-  for (const [field, wh] of [['exportedWh', reading.exportedWh], ['importedWh', reading.importedWh]] as const) {
-    if (meter.ratedPowerW > 0 && wh * 3600 > bound) {
-      return { reason: QuarantineReason.IMPLAUSIBLE_ENERGY, detail: `seq ${reading.seq}: ${field} ${wh} Wh exceeds ${meter.ratedPowerW} W x ${reading.intervalLength} s` };
-    }
+  if (meter.ratedPowerW > 0) {
+    const bound = meter.ratedPowerW * reading.intervalLength;
+    if (reading.exportedWh * 3600 > bound) return implausible(reading, meter, 'exportedWh', reading.exportedWh);
+    if (reading.importedWh * 3600 > bound) return implausible(reading, meter, 'importedWh', reading.importedWh);
   }
   const expected = meter.role === MeterRole.PRODUCER ? meter.productionMethod : NO_PRODUCTION_METHOD;
   if (reading.productionMethod !== expected) {
@@ -54,4 +53,8 @@ export function checkReadingPlausible(reading: IntervalReading, meter: Plausibil
     return { reason: QuarantineReason.BAD_FLAGS, detail: `seq ${reading.seq}: ${detail}` };
   }
   return undefined;
+}
+
+function implausible(reading: IntervalReading, meter: PlausibilityLimits, field: string, wh: number): QuarantineVerdict {
+  return { reason: QuarantineReason.IMPLAUSIBLE_ENERGY, detail: `seq ${reading.seq}: ${field} ${wh} Wh exceeds ${meter.ratedPowerW} W x ${reading.intervalLength} s` };
 }
